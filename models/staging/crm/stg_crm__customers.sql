@@ -1,0 +1,46 @@
+{#- One row per CRM customer id: the latest valid version. PII leaves staging only
+    as salted hashes. -#}
+with
+
+base as (
+
+    select * from {{ ref('base_crm__customers') }}
+    where record_outcome = 'kept'
+
+),
+
+final as (
+
+    select
+        -- ids
+        customer_id,
+
+        -- hashed PII
+        {{ hash_pii('email_normalized') }} as email_hash,
+        {{ hash_pii('phone_normalized') }} as phone_hash,
+        {{ hash_pii('lower(first_name)') }} as first_name_hash,
+        {{ hash_pii('lower(last_name)') }} as last_name_hash,
+
+        -- demographics
+        birth_date,
+        age_years_at_load,
+        coalesce(gender, 'unknown') as gender,
+        income_band,
+        country_code,
+        region,
+        city,
+
+        -- loyalty
+        is_loyalty_member,
+        loyalty_tier,
+
+        -- timestamps (UTC)
+        signup_at,
+        updated_at,
+        _loaded_at
+
+    from base
+
+)
+
+select * from final
