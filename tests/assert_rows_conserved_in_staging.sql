@@ -7,29 +7,37 @@
 with
 
 {% for s in sources %}
-{{ s.table_name }}_counts as (
+    {{ s.table_name }}_counts as (
 
-    select
-        '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-        (select count(*) from {{ source(s.source_name, s.table_name) }}) as raw_rows,
-        (select sum(row_count) from {{ ref('stg_audit__record_outcomes') }}
-            where source_table = '{{ s.source_name }}.{{ s.table_name }}') as accounted_rows,
-        (select coalesce(sum(row_count), 0) from {{ ref('stg_audit__record_outcomes') }}
-            where source_table = '{{ s.source_name }}.{{ s.table_name }}' and record_outcome = 'rejected') as rejected_rows,
-        (select count(*) from {{ ref('stg_audit__quarantined_rows') }}
-            where source_table = '{{ s.source_name }}.{{ s.table_name }}') as quarantined_rows,
-        (select coalesce(sum(row_count), 0) from {{ ref('stg_audit__record_outcomes') }}
-            where source_table = '{{ s.source_name }}.{{ s.table_name }}' and record_outcome = 'kept') as kept_rows,
-        (select count(*) from {{ ref('stg_' ~ s.source_name ~ '__' ~ s.table_name) }}) as staged_rows
+        select
+            '{{ s.source_name }}.{{ s.table_name }}' as source_table,
+            (select count(*) from {{ source(s.source_name, s.table_name) }}) as raw_rows,
+            (
+                select sum(row_count) from {{ ref('stg_audit__record_outcomes') }}
+                where source_table = '{{ s.source_name }}.{{ s.table_name }}'
+            ) as accounted_rows,
+            (
+                select coalesce(sum(row_count), 0) from {{ ref('stg_audit__record_outcomes') }}
+                where source_table = '{{ s.source_name }}.{{ s.table_name }}' and record_outcome = 'rejected'
+            ) as rejected_rows,
+            (
+                select count(*) from {{ ref('stg_audit__quarantined_rows') }}
+                where source_table = '{{ s.source_name }}.{{ s.table_name }}'
+            ) as quarantined_rows,
+            (
+                select coalesce(sum(row_count), 0) from {{ ref('stg_audit__record_outcomes') }}
+                where source_table = '{{ s.source_name }}.{{ s.table_name }}' and record_outcome = 'kept'
+            ) as kept_rows,
+            (select count(*) from {{ ref('stg_' ~ s.source_name ~ '__' ~ s.table_name) }}) as staged_rows
 
-),
+    ),
 
 {% endfor %}
 all_counts as (
 
     {% for s in sources %}
-    select * from {{ s.table_name }}_counts
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ s.table_name }}_counts
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -38,7 +46,8 @@ validation_errors as (
 
     select *
     from all_counts
-    where raw_rows != accounted_rows
+    where
+        raw_rows != accounted_rows
         or rejected_rows != quarantined_rows
         or kept_rows != staged_rows
 

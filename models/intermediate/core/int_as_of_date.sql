@@ -15,7 +15,7 @@ final as (
         {% if var('as_of') is not none -%}
         cast('{{ var("as_of") }}' as date)
         {%- else -%}
-        cast(max(ordered_date) as date)
+            cast(max(ordered_date) as date)
         {%- endif %} as as_of_date
 
     from orders

@@ -31,21 +31,22 @@ final as (
 
     select
         orders.order_id,
-        coalesce(known_customers.customer_id, email_owners.customer_id) as customer_id,
         orders.order_status,
         orders.is_refunded,
         orders.is_cancelled,
         orders.sales_channel,
         orders.amount,
         orders.ordered_at,
-        orders.ordered_date
+        orders.ordered_date,
+        coalesce(known_customers.customer_id, email_owners.customer_id) as customer_id
 
     from orders
     left join customers as known_customers
         on orders.customer_id = known_customers.customer_id
     left join email_owners
-        on orders.customer_id is null
-        and orders.customer_email_hash = email_owners.email_hash
+        on
+            orders.customer_id is null
+            and orders.customer_email_hash = email_owners.email_hash
 
 )
 

@@ -6,27 +6,27 @@
 with
 
 {% for s in sources %}
-{{ s.table_name }}_rejected as (
+    {{ s.table_name }}_rejected as (
 
-    select
-        '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-        cast({{ s.natural_key }} as {{ dbt.type_string() }}) as natural_key,
-        rejection_reason,
-        {{ raw_values_text(s.raw_columns) }} as raw_values,
-        row_fingerprint,
-        _loaded_at
+        select
+            '{{ s.source_name }}.{{ s.table_name }}' as source_table,
+            cast({{ s.natural_key }} as {{ dbt.type_string() }}) as natural_key,
+            rejection_reason,
+            {{ raw_values_text(s.raw_columns) }} as raw_values,
+            row_fingerprint,
+            _loaded_at
 
-    from {{ ref(s.base_model) }}
-    where record_outcome = 'rejected'
+        from {{ ref(s.base_model) }}
+        where record_outcome = 'rejected'
 
-),
+    ),
 
 {% endfor %}
 unioned as (
 
     {% for s in sources %}
-    select * from {{ s.table_name }}_rejected
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ s.table_name }}_rejected
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -34,7 +34,8 @@ unioned as (
 final as (
 
     select
-        {{ dbt.hash("source_table || '|' || row_fingerprint || '|' || cast(row_number() over (partition by source_table, row_fingerprint order by _loaded_at) as " ~ dbt.type_string() ~ ")") }} as quarantined_row_id,
+        {{ dbt.hash("source_table || '|' || row_fingerprint || '|' || cast(row_number() over (partition by source_table, row_fingerprint order by _loaded_at) as " ~ dbt.type_string() ~ ")") }}
+            as quarantined_row_id,
         source_table,
         natural_key,
         rejection_reason,

@@ -6,24 +6,24 @@
 with
 
 {% for s in sources %}
-{{ s.table_name }}_outcomes as (
+    {{ s.table_name }}_outcomes as (
 
-    select
-        '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-        record_outcome,
-        count(*) as row_count
+        select
+            '{{ s.source_name }}.{{ s.table_name }}' as source_table,
+            record_outcome,
+            count(*) as row_count
 
-    from {{ ref(s.base_model) }}
-    group by 1, 2
+        from {{ ref(s.base_model) }}
+        group by 1, 2
 
-),
+    ),
 
 {% endfor %}
 final as (
 
     {% for s in sources %}
-    select * from {{ s.table_name }}_outcomes
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ s.table_name }}_outcomes
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

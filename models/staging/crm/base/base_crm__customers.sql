@@ -56,7 +56,10 @@ aged as (
     select
         *,
         coalesce(
-            cast(floor({{ dbt.datediff('birth_date', 'cast(_loaded_at as date)', 'day') }} / 365.25) as {{ dbt.type_int() }}),
+            cast(
+                floor(                                        {{ dbt.datediff('birth_date', 'cast(_loaded_at as date)', 'day') }} / 365.25
+                ) as {{ dbt.type_int() }}
+            ),
             reported_age_years
         ) as age_years_at_load
 
@@ -73,13 +76,16 @@ validated as (
             when customer_id is null then 'missing_customer_id'
             when signup_at is null then 'invalid_signup_at'
             when signup_at > _loaded_at then 'future_signup_at'
-            when email_normalized is not null
+            when
+                email_normalized is not null
                 and not {{ regex_full_match('email_normalized', email_pattern()) }}
                 then 'invalid_email'
-            when age_years_at_load < {{ var('min_customer_age_years') }}
+            when
+                age_years_at_load < {{ var('min_customer_age_years') }}
                 or age_years_at_load > {{ var('max_customer_age_years') }}
                 then 'impossible_age'
-            when gender is not null
+            when
+                gender is not null
                 and gender not in ('female', 'male', 'non_binary', 'unknown')
                 then 'unknown_gender'
         end as rejection_reason

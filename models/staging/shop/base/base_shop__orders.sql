@@ -50,7 +50,8 @@ validated as (
                 then 'missing_customer_reference'
             when ordered_at is null then 'invalid_ordered_at'
             when ordered_at > _loaded_at then 'future_ordered_at'
-            when order_status is null
+            when
+                order_status is null
                 or order_status not in ('completed', 'refunded', 'cancelled')
                 then 'unknown_order_status'
             when currency is null or currency not in {{ known_currencies() }}

@@ -38,10 +38,11 @@ final as (
         rfm.count_refunds,
 
         -- trailing windows
-        {%- for window_days in var('feature_windows_days') %}
+    {%- for window_days in var('feature_windows_days') %}
         rfm.count_orders_{{ window_days }}d,
         rfm.revenue_{{ window_days }}d{{ "," if not loop.last }}
-        {%- endfor %}
+    
+{%- endfor %}
 
     from customers
     inner join rfm

@@ -1,0 +1,68 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Logic lives in
+# the segkit package and dbt; this file only wires the steps together.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CUSTOMERS ?= 5000
+SEED ?= 42
+DEMO_RAW := data/raw
+DEMO_DB := data/segmentation.duckdb
+TEST_RAW := data/test_raw
+TEST_DB := data/test.duckdb
+DBT := $(BIN)/dbt
+
+.PHONY: help install demo data build summary test lint fix dbt-test pytest snowflake-test bench docs clean
+
+help:
+	@echo "make demo   set up, generate sample data, dbt build on DuckDB, print a summary"
+	@echo "make test   everything CI checks: lint, dbt build with tests, pytest, Snowflake emulator"
+	@echo "make bench  benchmark at growing sizes (BENCH_SIZES=10000,100000,1000000)"
+
+$(BIN)/.installed: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+install: $(BIN)/.installed profiles.yml
+
+profiles.yml: profiles.yml.example
+	cp -n profiles.yml.example profiles.yml || true
+
+$(DEMO_RAW)/_manifest.json: $(BIN)/.installed
+	$(BIN)/python -m segkit.generate --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW)
+
+data: $(DEMO_RAW)/_manifest.json
+
+build: install data
+	SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) build
+
+summary: install
+	$(BIN)/python -m segkit.summary --database $(DEMO_DB)
+
+demo: build summary
+
+lint: install
+	$(BIN)/sqlfluff lint models macros analyses tests
+
+fix: install
+	$(BIN)/sqlfluff fix models analyses tests
+
+$(TEST_RAW)/_manifest.json: $(BIN)/.installed
+	$(BIN)/python -m segkit.generate --customers 3000 --seed 7 --out $(TEST_RAW)
+
+dbt-test: install $(TEST_RAW)/_manifest.json
+	rm -f $(TEST_DB)
+	SEG_RAW_PATH=$(TEST_RAW) SEG_DUCKDB_PATH=$(TEST_DB) $(DBT) build --fail-fast
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint dbt-test pytest
+
+docs: install data
+	SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) docs generate
+
+clean:
+	rm -rf target logs data
