@@ -12,7 +12,7 @@ TEST_RAW := data/test_raw
 TEST_DB := data/test.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: help install demo data build summary test lint fix dbt-test pytest snowflake-test bench docs clean
+.PHONY: help install demo data build summary test lint fix integration-test dbt-test pytest snowflake-test bench docs clean
 
 help:
 	@echo "make demo   set up, generate sample data, dbt build on DuckDB, print a summary"
@@ -59,7 +59,19 @@ dbt-test: install $(TEST_RAW)/_manifest.json
 pytest: install
 	$(BIN)/python -m pytest -q
 
-test: lint dbt-test pytest
+# The generic tests and cross-db macros on tiny seeds (integration_tests/).
+integration-test: install
+	mkdir -p data
+	cd integration_tests && SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) deps --profiles-dir ..
+	rm -f data/integration.duckdb
+	cd integration_tests && SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) build --profiles-dir ..
+
+test: lint integration-test dbt-test pytest
+
+# Sizes: make bench BENCH_SIZES=10000,100000 (default 10k, 100k, 1M customers).
+BENCH_SIZES ?= 10000,100000,1000000
+bench: install
+	$(BIN)/python -m segkit.bench --sizes $(BENCH_SIZES) --out bench/results --work data/bench
 
 docs: install data
 	SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) docs generate

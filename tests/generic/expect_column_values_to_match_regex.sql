@@ -6,7 +6,7 @@ with validation_errors as (
     select {{ column_name }} as failing_value
     from {{ model }}
     where {{ column_name }} is not null
-      and not {{ regex_full_match(column_name, regex) }}
+      and not {{ segmentation.regex_full_match(column_name, regex) }}
 
 )
 

@@ -7,7 +7,7 @@ with validation_errors as (
     select {{ column_name }} as failing_value
     from {{ model }}
     where {{ column_name }} is not null
-      and {{ regex_full_match('cast(' ~ column_name ~ ' as ' ~ dbt.type_string() ~ ')', regex) }}
+      and {{ segmentation.regex_full_match('cast(' ~ column_name ~ ' as ' ~ dbt.type_string() ~ ')', regex) }}
 
 )
 

@@ -1,0 +1,264 @@
+"""`make bench`: the pipeline against the pandas recipe and a bare-SQL floor, at growing scale.
+
+For each size it generates clean sample data (dirt off, so all three compute the
+same RFM numbers), then measures as whole processes, each with wall time and peak
+resident memory:
+
+1. the full ``dbt build`` on DuckDB (models only, no tests), then each layer again
+   on its own (staging, features, segments, clustering) and the RFM path
+   (``+int_customers__rfm``, raw files to RFM);
+2. the pandas recipe (RFM + K-Means with k by silhouette over 2..9);
+3. the floor: one DuckDB query from the raw Parquet files to the RFM table.
+
+It checks the three RFM tables agree, prints the ratios, and writes a Markdown table,
+a JSON file and a PNG chart under the results folder, with the machine's cores and
+memory. The slowest models of the largest size are listed from dbt's run_results.json.
+
+    python -m segkit.bench --sizes 10000,100000,1000000 --out bench/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from segkit.bench_recipes import compare_rfm
+from segkit.measure import Measurement, run_measured
+
+LAYERS: dict[str, str] = {
+    "staging": "path:models/staging",
+    "features": "path:models/intermediate path:models/marts/features",
+    "segments": "path:models/marts/segments",
+    "clustering": "path:python_models path:models/marts/clustering",
+}
+RFM_PATH_SELECTOR = "+int_customers__rfm"
+
+# Step labels, shared by the measurements, the ratios and the report.
+GENERATE = "generate sample data"
+FULL_BUILD = "dbt build (all models)"
+RFM_PATH = f"dbt RFM path ({RFM_PATH_SELECTOR})"
+FLOOR = "floor query (raw Parquet to RFM)"
+PANDAS_RFM = "pandas recipe (RFM only)"
+PANDAS_FULL = "pandas recipe (RFM + k-means)"
+
+
+@dataclass
+class SizeResult:
+    """Every measurement of one data size, and whether the RFM tables agreed."""
+
+    customers: int
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    rfm_agreement: dict[str, list[str]] = field(default_factory=dict)
+    slowest_models: list[tuple[str, float]] = field(default_factory=list)
+
+    def seconds(self, label: str) -> float | None:
+        m = self.measurements.get(label)
+        return m.wall_seconds if m else None
+
+
+def machine_info() -> dict[str, str]:
+    """Cores and memory of this machine, recorded with every result."""
+    mem_kib = next(
+        (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+         if line.startswith("MemTotal:")),
+        0,
+    )
+    return {
+        "cores": str(os.cpu_count()),
+        "memory_gib": f"{mem_kib / 1024 / 1024:.1f}",
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either side is missing or zero."""
+    if not numerator or not denominator:
+        return None
+    return numerator / denominator
+
+
+def markdown_table(results: list[SizeResult], info: dict[str, str]) -> str:
+    """The results as the Markdown table the README quotes."""
+    labels = sorted({label for r in results for label in r.measurements}, key=_label_order)
+    lines = [
+        f"Machine: {info['cores']} cores, {info['memory_gib']} GiB RAM, Python {info['python']}, "
+        f"DuckDB {info['duckdb']}.",
+        "",
+        "| step | " + " | ".join(f"{r.customers:,} customers" for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for label in labels:
+        cells = []
+        for r in results:
+            m = r.measurements.get(label)
+            cells.append(f"{m.wall_seconds:.1f} s / {m.peak_rss_mib:,.0f} MiB" if m else "n/a")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| **RFM path / floor** | " + " | ".join(
+        _fmt_ratio(ratio(r.seconds(RFM_PATH), r.seconds(FLOOR)))
+        for r in results) + " |")
+    lines.append("| **pandas recipe / full dbt build** | " + " | ".join(
+        _fmt_ratio(ratio(r.seconds(PANDAS_FULL), r.seconds(FULL_BUILD)))
+        for r in results) + " |")
+    lines.append("| RFM numbers agree (pipeline = pandas = floor) | " + " | ".join(
+        "yes" if r.rfm_agreement and not any(r.rfm_agreement.values())
+        else "; ".join(f"{k}: {', '.join(v)}" for k, v in r.rfm_agreement.items() if v) or "not checked"
+        for r in results) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return f"{value:.2f}x" if value is not None else "n/a"
+
+
+def _label_order(label: str) -> tuple[int, str]:
+    order = ["generate", "dbt build", "dbt layer", "dbt RFM", "floor", "pandas"]
+    return next((i for i, prefix in enumerate(order) if label.startswith(prefix)), len(order)), label
+
+
+def plot(results: list[SizeResult], path: Path) -> None:
+    """Time and peak memory against customers, log scales, one line per step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = sorted({label for r in results for label in r.measurements}, key=_label_order)
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(13, 5))
+    for label in labels:
+        points = [(r.customers, r.measurements[label]) for r in results if label in r.measurements]
+        xs = [p[0] for p in points]
+        ax_time.plot(xs, [p[1].wall_seconds for p in points], marker="o", label=label)
+        ax_mem.plot(xs, [p[1].peak_rss_mib for p in points], marker="o", label=label)
+    for ax, title, unit in ((ax_time, "Wall time", "seconds"), (ax_mem, "Peak resident memory", "MiB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("customers")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    ax_mem.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def slowest_models(target_path: Path, top: int = 10) -> list[tuple[str, float]]:
+    """The slowest nodes of the last dbt invocation, from its run_results.json."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    timed = sorted(((r["unique_id"], float(r["execution_time"])) for r in results), key=lambda x: -x[1])
+    return timed[:top]
+
+
+def pipeline_rfm(database: Path) -> pd.DataFrame:
+    """The pipeline's RFM for buyers, read from the built customer_features mart."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        schema = con.execute(
+            "select table_schema from information_schema.tables where table_name = 'customer_features'"
+        ).fetchall()[0][0]
+        return con.execute(
+            f'select customer_id, days_since_last_order, count_orders, cast(total_revenue as double) '
+            f'as total_revenue from "{schema}".customer_features where count_orders > 0'
+        ).df()
+
+
+def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, dbt: str) -> SizeResult:
+    """Generate one size and measure every step on it."""
+    result = SizeResult(customers)
+    size_dir = work / f"n{customers}"
+    raw, logs, target = size_dir / "raw", size_dir / "logs", size_dir / "target"
+    database = size_dir / "segmentation.duckdb"
+    shutil.rmtree(size_dir, ignore_errors=True)
+    logs.mkdir(parents=True)
+
+    def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_")
+        print(f"  {label} ...", flush=True)
+        m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"))
+        result.measurements[label] = m
+        print(f"    {m.wall_seconds:.1f} s, peak {m.peak_rss_mib:,.0f} MiB", flush=True)
+
+    measure(GENERATE, [python, "-m", "segkit.generate", "--customers", str(customers),
+                                     "--seed", str(seed), "--end-date", as_of, "--dirt", "all=0",
+                                     "--out", str(raw)])
+    env = {**os.environ, "SEG_RAW_PATH": str(raw), "SEG_DUCKDB_PATH": str(database),
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(size_dir / "dbt_logs")}
+    dbt_vars = ["--vars", json.dumps({"as_of": as_of})]
+    no_tests = ["--exclude-resource-type", "test", "unit_test"]
+    measure(FULL_BUILD, [dbt, "build", *no_tests, *dbt_vars], env)
+    result.slowest_models = slowest_models(target)
+    for layer, selector in LAYERS.items():
+        measure(f"dbt layer: {layer}", [dbt, "run", "--select", *selector.split(), *dbt_vars], env)
+    measure(RFM_PATH, [dbt, "run", "--select", RFM_PATH_SELECTOR, *dbt_vars], env)
+    floor_out, pandas_out = size_dir / "rfm_floor.parquet", size_dir / "rfm_pandas.parquet"
+    measure(FLOOR, [python, "-m", "segkit.bench_recipes", "floor", "--raw",
+                                                 str(raw), "--as-of", as_of, "--out", str(floor_out)])
+    measure(PANDAS_RFM, [python, "-m", "segkit.bench_recipes", "pandas", "--raw", str(raw),
+                                         "--as-of", as_of, "--no-clustering", "--out", str(pandas_out)])
+    measure(PANDAS_FULL, [python, "-m", "segkit.bench_recipes", "pandas", "--raw",
+                                              str(raw), "--as-of", as_of, "--out", str(pandas_out)])
+    pipeline = pipeline_rfm(database)
+    floor, pandas_rfm = pd.read_parquet(floor_out), pd.read_parquet(pandas_out)
+    result.rfm_agreement = {
+        "pipeline vs floor": compare_rfm(pipeline, floor),
+        "pipeline vs pandas": compare_rfm(pipeline, pandas_rfm),
+    }
+    print(f"  RFM agreement: {result.rfm_agreement}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the pipeline against pandas and a SQL floor.")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10000,100000,1000000"),
+                        help="comma-separated customer counts (env BENCH_SIZES)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--work", type=Path, default=Path("data/bench"))
+    parser.add_argument("--as-of", default="2026-10-31")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    python = sys.executable
+    dbt = str(Path(python).with_name("dbt"))
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    info = machine_info()
+    results: list[SizeResult] = []
+    args.out.mkdir(parents=True, exist_ok=True)
+    for customers in sizes:
+        print(f"== {customers:,} customers", flush=True)
+        results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt))
+        table = markdown_table(results, info)
+        (args.out / "latest.md").write_text(table + _slowest_markdown(results[-1]))
+        (args.out / "latest.json").write_text(json.dumps(
+            {"machine": info, "results": [
+                {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
+                 "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
+            indent=2))
+        plot(results, args.out / "latest.png")
+    print()
+    print(markdown_table(results, info))
+    print(_slowest_markdown(results[-1]))
+    disagree = [r.customers for r in results if any(r.rfm_agreement.values())]
+    if disagree:
+        print(f"RFM numbers disagree at sizes {disagree}: the comparison is not fair until fixed.")
+        return 1
+    return 0
+
+
+def _slowest_markdown(result: SizeResult) -> str:
+    lines = ["", f"Slowest nodes of the full build at {result.customers:,} customers:", "",
+             "| node | seconds |", "|---|---|"]
+    lines += [f"| {node} | {seconds:.1f} |" for node, seconds in result.slowest_models]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

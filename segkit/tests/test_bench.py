@@ -1,0 +1,102 @@
+"""Tests for the benchmark's reference recipes, measurement and reporting."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segkit.bench import FLOOR, FULL_BUILD, PANDAS_FULL, RFM_PATH, SizeResult, markdown_table, ratio
+from segkit.bench_recipes import compare_rfm, floor_rfm, pandas_kmeans, pandas_rfm
+from segkit.measure import Measurement, run_measured
+
+
+@pytest.fixture()
+def raw_orders(tmp_path: Path) -> Path:
+    """Orders with a superseded version, a refund, a non-USD currency, a time-zone
+    shift across midnight, a guest checkout and an order after as_of."""
+    rows = [
+        # order o1: first version 10 USD, latest version 20 USD -> counts 20
+        ("o1", "c1", "2026-01-10 09:00:00+00:00", 10.0, "USD", "completed", "2026-01-10 10:00:00"),
+        ("o1", "c1", "2026-01-10 09:00:00+00:00", 20.0, "usd", "completed", "2026-01-11 10:00:00"),
+        # 100 EUR = 108 USD; 23:30 at -05:00 is 04:30 UTC the next day (2026-01-21)
+        ("o2", "c1", "2026-01-20 23:30:00-05:00", 100.0, "EUR", "Completed", "2026-01-21 10:00:00"),
+        ("o3", "c1", "2026-01-25 12:00:00+00:00", 500.0, "USD", "refunded", "2026-01-25 12:00:00"),
+        ("o4", "c2", "2026-01-31 12:00:00+02:00", 50.0, "GBP", "completed", "2026-01-31 12:00:00"),
+        ("o5", None, "2026-01-15 12:00:00+00:00", 70.0, "USD", "completed", "2026-01-15 12:00:00"),
+        ("o6", "c2", "2026-02-02 12:00:00+00:00", 999.0, "USD", "completed", "2026-02-02 12:00:00"),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["order_id", "customer_id", "ordered_at", "amount", "currency", "status", "updated_at"]
+    )
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"])
+    frame.to_parquet(tmp_path / "orders.parquet", index=False)
+    return tmp_path
+
+
+EXPECTED = pd.DataFrame(
+    {
+        "customer_id": ["c1", "c2"],
+        "days_since_last_order": [10, 0],
+        "count_orders": [2, 1],
+        "total_revenue": [20.0 + 108.0, 50.0 * 1.27],
+    }
+)
+
+
+@pytest.mark.parametrize("recipe", [pandas_rfm, floor_rfm])
+def test_recipes_follow_the_pipeline_rfm_definition(raw_orders: Path, recipe) -> None:
+    rfm = recipe(raw_orders, "2026-01-31").sort_values("customer_id").reset_index(drop=True)
+    assert compare_rfm(rfm, EXPECTED) == []
+
+
+def test_compare_rfm_reports_each_kind_of_difference() -> None:
+    other = EXPECTED.copy()
+    other.loc[0, "count_orders"] = 3
+    other.loc[1, "total_revenue"] += 1.0
+    other = pd.concat([other, pd.DataFrame({"customer_id": ["c9"], "days_since_last_order": [1],
+                                            "count_orders": [1], "total_revenue": [1.0]})])
+    problems = compare_rfm(EXPECTED, other)
+    assert problems == [
+        "1 customers present on one side only",
+        "1 customers differ in count_orders",
+        "1 customers differ in total_revenue",
+    ]
+
+
+def test_pandas_kmeans_finds_planted_groups() -> None:
+    groups = [(1, 1, 10.0), (300, 1, 5000.0), (150, 20, 800.0)]
+    rows = [
+        {"customer_id": f"{g}-{i}", "days_since_last_order": d + i % 3, "count_orders": f + i % 2,
+         "total_revenue": m + i}
+        for g, (d, f, m) in enumerate(groups) for i in range(60)
+    ]
+    assert pandas_kmeans(pd.DataFrame(rows), silhouette_sample=1000) == 3
+
+
+def test_run_measured_reports_time_and_child_memory(tmp_path: Path) -> None:
+    allocate = "x = bytearray(200 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"
+    m = run_measured("alloc", [sys.executable, "-c", allocate], log_path=str(tmp_path / "log"))
+    assert m.returncode == 0 and m.wall_seconds > 0
+    assert m.peak_rss_mib > 200
+
+
+def test_run_measured_raises_on_failure() -> None:
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        run_measured("fails", [sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_ratio_and_markdown_table() -> None:
+    assert ratio(10.0, 4.0) == 2.5
+    assert ratio(None, 4.0) is None and ratio(1.0, 0.0) is None
+    result = SizeResult(1000)
+    for label, seconds in [(FULL_BUILD, 20.0), (RFM_PATH, 3.0), (FLOOR, 1.5), (PANDAS_FULL, 200.0)]:
+        result.measurements[label] = Measurement(label, seconds, 100.0, 0)
+    result.rfm_agreement = {"pipeline vs floor": [], "pipeline vs pandas": []}
+    table = markdown_table([result], {"cores": "2", "memory_gib": "23.4", "python": "3.11", "duckdb": "2.0"})
+    assert "| **RFM path / floor** | 2.00x |" in table
+    assert "| **pandas recipe / full dbt build** | 10.00x |" in table
+    assert "| RFM numbers agree (pipeline = pandas = floor) | yes |" in table
+    assert "| dbt build (all models) | 20.0 s / 100 MiB |" in table
