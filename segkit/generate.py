@@ -126,6 +126,11 @@ def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(prefix, pc.cast(pa.array(numbers, pa.int64()), pa.string()), "")
 
 
+def _ids_or_null(prefix: str, numbers: np.ndarray, is_null: np.ndarray) -> pa.Array:
+    """Like _ids, with nulls where ``is_null`` is true."""
+    return pc.if_else(pa.array(~is_null), _ids(prefix, numbers), pa.scalar(None, pa.string()))
+
+
 def _seconds_to_timestamp(seconds: np.ndarray) -> pa.Array:
     """Epoch seconds → Arrow timestamp[us] (naive, the caller says in which zone)."""
     return pa.array(seconds.astype("int64") * 1_000_000, pa.timestamp("us"))
@@ -193,15 +198,18 @@ def _set(table: pa.Table, name: str, values: pa.Array | np.ndarray) -> pa.Table:
         values, (pa.Array, pa.ChunkedArray)) else pc.cast(values, kind))
 
 
-def _replace_rows(table: pa.Table, name: str, rows: np.ndarray, values: np.ndarray | list) -> pa.Table:
-    """Set column ``name`` to ``values`` on ``rows``."""
-    column = table.column(name).to_numpy(zero_copy_only=False).copy() if len(rows) else None
-    if column is None:
+def _replace_rows(table: pa.Table, name: str, rows: np.ndarray, values: np.ndarray | list | object) -> pa.Table:
+    """Set column ``name`` to ``values`` on ``rows``, in Arrow (no Python objects per row)."""
+    if len(rows) == 0:
         return table
-    if column.dtype.kind in "M":
-        column = column.astype("datetime64[us]")
-    column[rows] = values
-    return _set(table, name, column)
+    index = table.schema.get_field_index(name)
+    kind = table.schema.field(index).type
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[rows] = True
+    replacement = np.broadcast_to(np.asarray(values, dtype=object), len(rows))
+    column = pc.replace_with_mask(table.column(name).combine_chunks(), pa.array(mask),
+                                  pa.array(list(replacement), kind))
+    return table.set_column(index, pa.field(name, kind), column)
 
 
 # --------------------------------------------------------------------------- people
@@ -308,8 +316,7 @@ def _orders(config: GeneratorConfig, people: dict[str, np.ndarray], rng: np.rand
     updated = np.minimum(updated, people["end"])
     table = pa.table({
         "order_id": _ids("O", np.arange(m)),
-        "customer_id": pa.array(np.asarray(_ids("C", people["number"][owner]).to_numpy(zero_copy_only=False)),
-                                mask=guest),
+        "customer_id": _ids_or_null("C", people["number"][owner], guest),
         "customer_email": pa.array(people["email"][owner], mask=~guest),
         "ordered_at": _iso_with_offset(ordered, people["offset"][owner]),
         "amount": pa.array(amount),
@@ -394,8 +401,7 @@ def _event_block(config: GeneratorConfig, people: dict[str, np.ndarray], block: 
     table = pa.table({
         "event_id": _ids("E", first_event + np.arange(e)),
         "anonymous_id": _ids("A", device_id[device]),
-        "customer_id": pa.array(np.asarray(_ids("C", people["number"][owner]).to_numpy(zero_copy_only=False)),
-                                mask=~logged_in),
+        "customer_id": _ids_or_null("C", people["number"][owner], ~logged_in),
         "session_id": _ids("S", first_session + event_session),
         "event_type": pa.array(EVENT_TYPES[event_type]),
         "page_path": pa.array(path),
@@ -478,8 +484,7 @@ def _deletions(people: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Ta
     at = people["end"] - rng.integers(1, 60, len(who)) * SECONDS_PER_DAY
     return pa.table({
         "request_id": _ids("D", np.arange(len(who))),
-        "customer_id": pa.array(np.asarray(_ids("C", people["number"][who]).to_numpy(zero_copy_only=False)),
-                                pa.string(), mask=by_email),
+        "customer_id": _ids_or_null("C", people["number"][who], by_email),
         "email": pa.array(people["email"][who], pa.string(), mask=~by_email),
         "requested_at": _iso_with_offset(at, people["offset"][who]),
         "_loaded_at": _seconds_to_timestamp(at + 3600),
