@@ -1,6 +1,6 @@
 {#- The single date every feature and segment is computed as of (inclusive).
-    var('as_of') when set; otherwise the latest valid order date in the data, so a
-    build on the same data always gives the same answer. -#}
+    var('as_of') when set; otherwise the latest order date (any status) or web/app
+    event date in the data, so a build on the same data always gives the same answer. -#}
 with
 
 orders as (
@@ -9,16 +9,29 @@ orders as (
 
 ),
 
+events as (
+
+    select * from {{ ref('int_events__resolved') }}
+
+),
+
+activity_dates as (
+
+    select ordered_date as activity_date from orders
+    union all
+    select occurred_date as activity_date from events
+
+),
+
 final as (
 
-    select
-        {% if var('as_of') is not none -%}
-        cast('{{ var("as_of") }}' as date)
-        {%- else -%}
-            cast(max(ordered_date) as date)
-        {%- endif %} as as_of_date
-
-    from orders
+    {% if var('as_of') is not none -%}
+        -- one row even when the data holds no activity at all
+        select cast('{{ var("as_of") }}' as date) as as_of_date
+    {%- else -%}
+        select cast(max(activity_date) as date) as as_of_date
+        from activity_dates
+    {%- endif %}
 
 )
 
