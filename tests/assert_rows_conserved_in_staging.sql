@@ -1,5 +1,6 @@
 {#- Row conservation in staging: for every staged source table,
-      raw rows = kept + rejected + exact duplicates + superseded versions,
+      raw rows = kept + rejected + exact duplicates + near duplicates + superseded
+      versions,
     the quarantine holds exactly the rejected rows, and the staging model holds
     exactly the kept rows. Returns one row per violated equation. -#}
 {%- set sources = staged_sources() %}
@@ -11,7 +12,11 @@ with
 
         select
             '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-            (select count(*) from {{ source(s.source_name, s.table_name) }}) as raw_rows,
+            (
+                select count(*) from (
+                    {{ optional_source(s.source_name, s.table_name, [('_loaded_at', dbt.type_timestamp())]) }}
+                ) as raw_table
+            ) as raw_rows,
             (
                 select sum(row_count) from {{ ref('stg_audit__record_outcomes') }}
                 where source_table = '{{ s.source_name }}.{{ s.table_name }}'
@@ -28,7 +33,7 @@ with
                 select coalesce(sum(row_count), 0) from {{ ref('stg_audit__record_outcomes') }}
                 where source_table = '{{ s.source_name }}.{{ s.table_name }}' and record_outcome = 'kept'
             ) as kept_rows,
-            (select count(*) from {{ ref('stg_' ~ s.source_name ~ '__' ~ s.table_name) }}) as staged_rows
+            (select count(*) from {{ ref(s.stg_model) }}) as staged_rows
 
     ),
 

@@ -1,16 +1,20 @@
 {#- What happens to each raw row in staging, decided once in the base model:
       'rejected'            a validation rule failed (rejection_reason says which)
-      'exact_duplicate'     a later copy of an identical row (same fingerprint)
+      'exact_duplicate'     an older copy of an identical raw row (same row_fingerprint)
+      'near_duplicate'      an older copy of the same record that differs only in
+                            formatting or system timestamps (same record_fingerprint,
+                            computed on the normalised business values: e.g. an email
+                            re-sent in another case or with whitespace)
       'superseded_version'  an older version of a record whose latest version is kept
       'kept'                the latest valid version of the record
-    Expects the columns rejection_reason, row_fingerprint and copy_number
-    (row_number within the fingerprint, see copy_number()). Versions compete only
-    among valid first copies; ties are broken by the fingerprint so every build keeps
-    the same row. -#}
+    Expects the columns rejection_reason, row_fingerprint, copy_number and
+    is_exact_copy (see copy_number() and is_exact_copy()). Versions compete only among valid first
+    copies; ties are broken by the fingerprint so every build keeps the same row. -#}
 {% macro record_outcome(natural_key, version_order) -%}
     case
         when rejection_reason is not null then 'rejected'
-        when copy_number > 1 then 'exact_duplicate'
+        when copy_number > 1 and is_exact_copy then 'exact_duplicate'
+        when copy_number > 1 then 'near_duplicate'
         when row_number() over (
             partition by {{ natural_key }}, (rejection_reason is null and copy_number = 1)
             order by {{ version_order }}, row_fingerprint desc
@@ -19,7 +23,24 @@
     end
 {%- endmacro %}
 
-{#- Numbers identical rows: the first copy is 1, later copies 2, 3, ... -#}
-{% macro copy_number() -%}
-    row_number() over (partition by row_fingerprint order by row_fingerprint)
+{#- copy_number numbers the copies of one normalised record (record_fingerprint,
+    which leaves out system timestamps such as updated_at and _loaded_at): the
+    newest copy, by version_order, is 1. -#}
+{% macro copy_number(version_order) -%}
+    row_number() over (
+        partition by record_fingerprint order by {{ version_order }}, row_fingerprint
+    )
+{%- endmacro %}
+
+{#- Whether a copy repeats the raw values of a newer copy exactly (same
+    row_fingerprint), as opposed to a reformatted near duplicate. Needs copy_number
+    from a previous CTE: identical rows tie in every order, so this compares with
+    the first copy number of the same raw fingerprint instead of ranking again. -#}
+{% macro is_exact_copy() -%}
+    copy_number > min(copy_number) over (partition by record_fingerprint, row_fingerprint)
+{%- endmacro %}
+
+{#- The outcomes, as a list (accepted values of record_outcome). -#}
+{% macro record_outcomes() -%}
+    {{ return(['kept', 'rejected', 'exact_duplicate', 'near_duplicate', 'superseded_version']) }}
 {%- endmacro %}

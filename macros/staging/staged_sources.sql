@@ -1,20 +1,72 @@
 {#- The registry of staged raw tables: which base model decides each row's outcome,
-    its natural key, and which raw columns a data steward needs to see on a
-    quarantined row. Quarantine, outcome counts and the conservation test all read
-    this list, so a new source is added in one place. -#}
+    its natural key, its rejection reason codes (first failing rule wins, in this
+    order; documented on the base model), which raw columns a data steward needs to
+    see on a quarantined row, and whether the source is optional (may be missing: see optional_source).
+    Quarantine, outcome counts and the conservation test all read this list, so a
+    new source is added in one place. -#}
 {% macro staged_sources() -%}
     {{ return([
         {
-            'source_name': 'crm', 'table_name': 'customers',
-            'base_model': 'base_crm__customers', 'natural_key': 'customer_id',
+            'source_name': 'crm', 'table_name': 'customers', 'is_optional': false,
+            'base_model': 'base_crm__customers', 'stg_model': 'stg_crm__customers',
+            'natural_key': 'customer_id',
+            'rejection_reasons': ['missing_customer_id', 'invalid_signup_at', 'future_signup_at', 'invalid_email',
+                                  'impossible_age', 'unknown_gender'],
             'raw_columns': ['customer_id', 'email_raw', 'phone_raw', 'birth_date',
                             'reported_age_years', 'gender', 'signup_at_raw'],
         },
         {
-            'source_name': 'shop', 'table_name': 'orders',
-            'base_model': 'base_shop__orders', 'natural_key': 'order_id',
+            'source_name': 'shop', 'table_name': 'orders', 'is_optional': false,
+            'base_model': 'base_shop__orders', 'stg_model': 'stg_shop__orders',
+            'natural_key': 'order_id',
+            'rejection_reasons': ['missing_order_id', 'missing_customer_reference', 'invalid_ordered_at',
+                                  'future_ordered_at', 'unknown_order_status', 'unknown_currency',
+                                  'non_positive_amount'],
             'raw_columns': ['order_id', 'customer_id', 'ordered_at_raw', 'amount',
                             'currency', 'order_status'],
+        },
+        {
+            'source_name': 'shop', 'table_name': 'order_lines', 'is_optional': true,
+            'base_model': 'base_shop__order_lines', 'stg_model': 'stg_shop__order_lines',
+            'natural_key': 'order_line_id',
+            'rejection_reasons': ['missing_order_line_id', 'missing_order_id', 'missing_product_id',
+                                  'non_positive_quantity', 'negative_unit_price'],
+            'raw_columns': ['order_line_id', 'order_id', 'product_id', 'quantity',
+                            'unit_price_local'],
+        },
+        {
+            'source_name': 'web', 'table_name': 'events', 'is_optional': true,
+            'base_model': 'base_web__events', 'stg_model': 'stg_web__events',
+            'natural_key': 'event_id',
+            'rejection_reasons': ['missing_event_id', 'missing_anonymous_id', 'missing_session_id',
+                                  'invalid_occurred_at', 'future_occurred_at', 'unknown_event_type'],
+            'raw_columns': ['event_id', 'anonymous_id', 'customer_id', 'session_id',
+                            'event_type', 'occurred_at_raw', 'utc_offset_minutes'],
+        },
+        {
+            'source_name': 'email', 'table_name': 'email_events', 'is_optional': true,
+            'base_model': 'base_email__events', 'stg_model': 'stg_email__events',
+            'natural_key': 'email_event_id',
+            'rejection_reasons': ['missing_email_event_id', 'missing_customer_id', 'invalid_occurred_at',
+                                  'future_occurred_at', 'unknown_email_event_type'],
+            'raw_columns': ['email_event_id', 'customer_id', 'campaign_id',
+                            'email_event_type', 'occurred_at_raw'],
+        },
+        {
+            'source_name': 'crm', 'table_name': 'consent_events', 'is_optional': true,
+            'base_model': 'base_crm__consent_events', 'stg_model': 'stg_crm__consent_events',
+            'natural_key': 'consent_event_id',
+            'rejection_reasons': ['missing_consent_event_id', 'missing_customer_id', 'invalid_occurred_at',
+                                  'future_occurred_at', 'unknown_consent_purpose', 'unknown_consent_status'],
+            'raw_columns': ['consent_event_id', 'customer_id', 'consent_purpose',
+                            'consent_status', 'occurred_at_raw'],
+        },
+        {
+            'source_name': 'crm', 'table_name': 'deletion_requests', 'is_optional': true,
+            'base_model': 'base_crm__deletion_requests', 'stg_model': 'stg_crm__deletion_requests',
+            'natural_key': 'request_id',
+            'rejection_reasons': ['missing_request_id', 'missing_customer_reference'],
+            'raw_columns': ['request_id', 'customer_id', 'email_raw', 'requested_at_raw'],
         },
     ]) }}
 {%- endmacro %}

@@ -1,6 +1,8 @@
-{#- Orders attributed to a canonical customer: by CRM id, or for guest checkouts by
-    the (hashed) email of a CRM customer. Orders that match no customer stay here
-    with a null customer_id, so they are counted, not lost. -#}
+{#- Orders attributed to a canonical customer: through the CRM id on the order, or
+    for guest checkouts through the (hashed) email, both via identity resolution.
+    Orders that match no customer stay with a null customer_id (counted, not lost);
+    orders of persons with a deletion request are dropped (counted in
+    int_identity__deletion_audit). -#}
 with
 
 orders as (
@@ -9,25 +11,19 @@ orders as (
 
 ),
 
-customers as (
+components as (
 
-    select * from {{ ref('int_customers__resolved') }}
-
-),
-
-email_owners as (
-
-    select
-        email_hash,
-        min(customer_id) as customer_id
-
-    from customers
-    where email_hash is not null
-    group by 1
+    select * from {{ ref('int_identity__components') }}
 
 ),
 
-final as (
+deleted_customers as (
+
+    select * from {{ ref('int_identity__deleted_customers') }}
+
+),
+
+attributed as (
 
     select
         orders.order_id,
@@ -38,15 +34,31 @@ final as (
         orders.amount,
         orders.ordered_at,
         orders.ordered_date,
-        coalesce(known_customers.customer_id, email_owners.customer_id) as customer_id
-
+        coalesce(by_customer_id.customer_id, by_order.customer_id) as customer_id
     from orders
-    left join customers as known_customers
-        on orders.customer_id = known_customers.customer_id
-    left join email_owners
-        on
-            orders.customer_id is null
-            and orders.customer_email_hash = email_owners.email_hash
+    left join components as by_customer_id
+        on 'customer:' || orders.customer_id = by_customer_id.node_id
+    left join components as by_order
+        on 'order:' || orders.order_id = by_order.node_id
+
+),
+
+final as (
+
+    select
+        attributed.order_id,
+        attributed.customer_id,
+        attributed.order_status,
+        attributed.is_refunded,
+        attributed.is_cancelled,
+        attributed.sales_channel,
+        attributed.amount,
+        attributed.ordered_at,
+        attributed.ordered_date
+    from attributed
+    left join deleted_customers
+        on attributed.customer_id = deleted_customers.customer_id
+    where deleted_customers.customer_id is null
 
 )
 

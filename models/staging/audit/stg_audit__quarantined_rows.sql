@@ -31,18 +31,30 @@ unioned as (
 
 ),
 
+numbered as (
+
+    select
+        *,
+        cast(
+            row_number() over (partition by source_table, row_fingerprint order by _loaded_at)
+            as {{ dbt.type_string() }}
+        ) as copy_number
+
+    from unioned
+
+),
+
 final as (
 
     select
-        {{ dbt.hash("source_table || '|' || row_fingerprint || '|' || cast(row_number() over (partition by source_table, row_fingerprint order by _loaded_at) as " ~ dbt.type_string() ~ ")") }}
-            as quarantined_row_id,
+        {{ dbt.hash("source_table || '|' || row_fingerprint || '|' || copy_number") }} as quarantined_row_id,
         source_table,
         natural_key,
         rejection_reason,
         raw_values,
         _loaded_at
 
-    from unioned
+    from numbered
 
 )
 

@@ -1,5 +1,6 @@
 {#- Every raw customer row, typed and normalised, with the validation verdict and
     the dedupe outcome. Holds raw PII: only staging models and the quarantine read it. -#}
+{%- set version_order = 'updated_at desc, _loaded_at desc' %}
 with
 
 source as (
@@ -51,19 +52,50 @@ typed as (
 
 ),
 
+fingerprinted as (
+
+    select
+        *,
+        {{ row_fingerprint([
+            'customer_id', 'email_normalized', 'phone_normalized', 'lower(first_name)', 'lower(last_name)',
+            'birth_date', 'reported_age_years', 'gender', 'income_band', 'country_code', 'lower(region)',
+            'lower(city)', 'signup_at', 'is_loyalty_member', 'loyalty_tier'
+        ]) }} as record_fingerprint
+
+    from typed
+
+),
+
+loaded as (
+
+    select
+        *,
+        cast(_loaded_at as date) as loaded_date
+
+    from fingerprinted
+
+),
+
+dated as (
+
+    select
+        *,
+        {{ dbt.datediff('birth_date', 'loaded_date', 'day') }} as days_since_birth_at_load  -- noqa: LT05
+
+    from loaded
+
+),
+
 aged as (
 
     select
         *,
         coalesce(
-            cast(
-                floor(                                        {{ dbt.datediff('birth_date', 'cast(_loaded_at as date)', 'day') }} / 365.25
-                ) as {{ dbt.type_int() }}
-            ),
+            cast(floor(days_since_birth_at_load / 365.25) as {{ dbt.type_int() }}),
             reported_age_years
         ) as age_years_at_load
 
-    from typed
+    from dated
 
 ),
 
@@ -98,9 +130,19 @@ numbered as (
 
     select
         *,
-        {{ copy_number() }} as copy_number
+        {{ copy_number(version_order) }} as copy_number
 
     from validated
+
+),
+
+copies as (
+
+    select
+        *,
+        {{ is_exact_copy() }} as is_exact_copy
+
+    from numbered
 
 ),
 
@@ -108,9 +150,9 @@ final as (
 
     select
         *,
-        {{ record_outcome('customer_id', 'updated_at desc, _loaded_at desc') }} as record_outcome
+        {{ record_outcome('customer_id', version_order) }} as record_outcome
 
-    from numbered
+    from copies
 
 )
 

@@ -1,5 +1,6 @@
 {#- Every raw order row, typed and normalised, with the validation verdict and the
     dedupe outcome. Holds the raw email of guest checkouts: only staging reads it. -#}
+{%- set version_order = 'updated_at desc, _loaded_at desc' %}
 with
 
 source as (
@@ -39,6 +40,19 @@ typed as (
 
 ),
 
+fingerprinted as (
+
+    select
+        *,
+        {{ row_fingerprint([
+            'order_id', 'customer_id', 'customer_email_normalized', 'ordered_at', 'amount', 'currency',
+            'order_status', 'sales_channel'
+        ]) }} as record_fingerprint
+
+    from typed
+
+),
+
 validated as (
 
     select
@@ -59,7 +73,7 @@ validated as (
             when amount is null or amount <= 0 then 'non_positive_amount'
         end as rejection_reason
 
-    from typed
+    from fingerprinted
 
 ),
 
@@ -67,9 +81,19 @@ numbered as (
 
     select
         *,
-        {{ copy_number() }} as copy_number
+        {{ copy_number(version_order) }} as copy_number
 
     from validated
+
+),
+
+copies as (
+
+    select
+        *,
+        {{ is_exact_copy() }} as is_exact_copy
+
+    from numbered
 
 ),
 
@@ -77,9 +101,9 @@ final as (
 
     select
         *,
-        {{ record_outcome('order_id', 'updated_at desc, _loaded_at desc') }} as record_outcome
+        {{ record_outcome('order_id', version_order) }} as record_outcome
 
-    from numbered
+    from copies
 
 )
 

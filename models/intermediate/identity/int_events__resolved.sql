@@ -1,0 +1,69 @@
+{#- Web/app events attributed to a canonical customer: through the CRM id when the
+    visitor was logged in, otherwise through the device (anonymous_id) once that
+    device has logged in as exactly one person, so events before the first login
+    are attributed too. Events of never-identified or shared devices keep a null
+    customer_id; events of persons with a deletion request are dropped. -#}
+with
+
+events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+components as (
+
+    select * from {{ ref('int_identity__components') }}
+
+),
+
+deleted_customers as (
+
+    select * from {{ ref('int_identity__deleted_customers') }}
+
+),
+
+attributed as (
+
+    select
+        events.event_id,
+        events.anonymous_id,
+        events.session_id,
+        events.event_type,
+        events.page_path,
+        events.device,
+        events.channel,
+        events.campaign,
+        events.occurred_at,
+        events.occurred_date,
+        coalesce(by_customer_id.customer_id, by_device.customer_id) as customer_id
+    from events
+    left join components as by_customer_id
+        on 'customer:' || events.customer_id = by_customer_id.node_id
+    left join components as by_device
+        on 'device:' || events.anonymous_id = by_device.node_id
+
+),
+
+final as (
+
+    select
+        attributed.event_id,
+        attributed.customer_id,
+        attributed.anonymous_id,
+        attributed.session_id,
+        attributed.event_type,
+        attributed.page_path,
+        attributed.device,
+        attributed.channel,
+        attributed.campaign,
+        attributed.occurred_at,
+        attributed.occurred_date
+    from attributed
+    left join deleted_customers
+        on attributed.customer_id = deleted_customers.customer_id
+    where deleted_customers.customer_id is null
+
+)
+
+select * from final

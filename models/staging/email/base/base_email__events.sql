@@ -1,0 +1,105 @@
+{#- Every raw email engagement event, typed and normalised, with the validation
+    verdict and the dedupe outcome. The source is optional: without it, empty. -#}
+{%- set version_order = '_loaded_at desc' %}
+with
+
+source as (
+
+    {{ optional_source('email', 'email_events', [
+        ('email_event_id', dbt.type_string()),
+        ('customer_id', dbt.type_string()),
+        ('campaign_id', dbt.type_string()),
+        ('event_type', dbt.type_string()),
+        ('occurred_at', dbt.type_string()),
+        ('_loaded_at', dbt.type_timestamp()),
+    ]) }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        nullif(trim(cast(email_event_id as {{ dbt.type_string() }})), '') as email_event_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        nullif(trim(cast(campaign_id as {{ dbt.type_string() }})), '') as campaign_id,
+
+        -- event
+        nullif(lower(trim(cast(event_type as {{ dbt.type_string() }}))), '') as email_event_type,
+
+        -- timestamps (UTC)
+        cast(occurred_at as {{ dbt.type_string() }}) as occurred_at_raw,
+        {{ to_utc_timestamp('occurred_at') }} as occurred_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+
+        {{ row_fingerprint([
+            'email_event_id', 'customer_id', 'campaign_id', 'event_type', 'occurred_at'
+        ]) }} as row_fingerprint
+
+    from source
+
+),
+
+fingerprinted as (
+
+    select
+        *,
+        {{ row_fingerprint([
+            'email_event_id', 'customer_id', 'campaign_id', 'email_event_type', 'occurred_at'
+        ]) }} as record_fingerprint
+
+    from typed
+
+),
+
+validated as (
+
+    select
+        *,
+        -- the first failing rule, in this order; see _email__models.yml for the codes
+        case
+            when email_event_id is null then 'missing_email_event_id'
+            when customer_id is null then 'missing_customer_id'
+            when occurred_at is null then 'invalid_occurred_at'
+            when occurred_at > _loaded_at then 'future_occurred_at'
+            when
+                email_event_type is null
+                or email_event_type not in {{ sql_values(var('email_event_types')) }}
+                then 'unknown_email_event_type'
+        end as rejection_reason
+
+    from fingerprinted
+
+),
+
+numbered as (
+
+    select
+        *,
+        {{ copy_number(version_order) }} as copy_number
+
+    from validated
+
+),
+
+copies as (
+
+    select
+        *,
+        {{ is_exact_copy() }} as is_exact_copy
+
+    from numbered
+
+),
+
+final as (
+
+    select
+        *,
+        {{ record_outcome('email_event_id', version_order) }} as record_outcome
+
+    from copies
+
+)
+
+select * from final

@@ -1,0 +1,148 @@
+"""Staging without the optional sources, and deletion on the next build.
+
+Builds the staging and identity layers of the dbt project on a raw folder holding
+only the two required tables (customers, orders), then adds a deletion request and
+builds again. Slow-ish (two dbt builds, ~1 min); needs the project's dbt venv.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+SELECTION = ["--select", "path:models/staging", "path:models/intermediate/identity"]
+OPTIONAL_STAGING_MODELS = {
+    "stg_shop__order_lines": {"order_line_id": "VARCHAR", "quantity": "INTEGER"},
+    "stg_web__events": {"event_id": "VARCHAR", "occurred_at": "TIMESTAMP", "occurred_date": "DATE"},
+    "stg_email__events": {"email_event_id": "VARCHAR", "occurred_at": "TIMESTAMP"},
+    "stg_crm__consent_events": {"consent_event_id": "VARCHAR", "is_granted": "BOOLEAN"},
+    "stg_crm__deletion_requests": {"request_id": "VARCHAR", "requested_at": "TIMESTAMP"},
+}
+
+
+def write_required_sources(raw: Path) -> None:
+    """Three customers (two sharing an email, so one person) and their orders."""
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select * from (values
+                ('c1', 'Ann@Example.com', '+44 20 7946 0001', 'Ann', 'Lee', date '1990-01-01', null::integer,
+                 'female', 'low', 'gb', 'r', 'x', '2025-01-01 10:00:00+02:00', true, 'gold',
+                 timestamp '2026-01-01', timestamp '2026-02-01'),
+                ('c2', 'bob@example.com', null, 'Bob', 'Ray', null, 40,
+                 'male', 'high', 'us', 'r', 'y', '2025-02-01 10:00:00Z', false, null,
+                 timestamp '2026-01-01', timestamp '2026-02-01'),
+                ('c3', ' ann@example.com ', null, 'Ann', 'Lee', null, 35,
+                 'female', 'low', 'gb', 'r', 'x', '2025-03-01 10:00:00Z', false, null,
+                 timestamp '2026-01-02', timestamp '2026-02-01')
+            ) as t(customer_id, email, phone, first_name, last_name, birth_date, age, gender, income_band,
+                   country_code, region, city, signup_at, is_loyalty_member, loyalty_tier, updated_at, _loaded_at)
+        ) to '{raw / "customers.parquet"}' (format parquet)
+        """
+    )
+    con.execute(
+        f"""
+        copy (
+            select * from (values
+                ('o1', 'c1', null, '2026-01-10 10:00:00Z', 10.0, 'usd', 'completed', 'web',
+                 timestamp '2026-01-10', timestamp '2026-02-01'),
+                ('o2', 'c2', null, '2026-01-11 10:00:00Z', 20.0, 'eur', 'refunded', 'app',
+                 timestamp '2026-01-11', timestamp '2026-02-01'),
+                ('o3', null, 'BOB@example.com', '2026-01-12 10:00:00Z', 30.0, 'gbp', 'completed', 'store',
+                 timestamp '2026-01-12', timestamp '2026-02-01')
+            ) as t(order_id, customer_id, customer_email, ordered_at, amount, currency, status,
+                   sales_channel, updated_at, _loaded_at)
+        ) to '{raw / "orders.parquet"}' (format parquet)
+        """
+    )
+
+
+def write_deletion_request(raw: Path, email: str) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select 'r1' as request_id, null::varchar as customer_id, '{email}' as email,
+                '2026-01-20 00:00:00Z' as requested_at, timestamp '2026-02-01' as _loaded_at
+        ) to '{raw / "deletion_requests.parquet"}' (format parquet)
+        """
+    )
+
+
+def dbt_build(tmp: Path, raw: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SEG_RAW_PATH": str(raw),
+        "SEG_DUCKDB_PATH": str(tmp / "db.duckdb"),
+        "DBT_TARGET_PATH": str(tmp / "target"),
+        "DBT_LOG_PATH": str(tmp / "logs"),
+    }
+    return subprocess.run(
+        [str(DBT), "build", *SELECTION, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+    )
+
+
+def column_types(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, str]:
+    rows = con.execute(f"describe main_staging.{model}").fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if not DBT.exists():
+        pytest.skip("dbt is not installed in this environment")
+    tmp = tmp_path_factory.mktemp("staging")
+    raw = tmp / "raw"
+    raw.mkdir()
+    write_required_sources(raw)
+    result = dbt_build(tmp, raw)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return tmp, raw
+
+
+def test_missing_optional_sources_stage_empty_and_typed(built: tuple[Path, Path]) -> None:
+    tmp, _ = built
+    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    for model, expected_types in OPTIONAL_STAGING_MODELS.items():
+        assert con.execute(f"select count(*) from main_staging.{model}").fetchone() == (0,)
+        types = column_types(con, model)
+        assert {name: types[name] for name in expected_types} == expected_types
+
+
+def test_records_sharing_an_email_resolve_to_one_person(built: tuple[Path, Path]) -> None:
+    tmp, _ = built
+    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    people = con.execute(
+        "select customer_id, count_crm_records from main_intermediate.int_customers__resolved order by 1"
+    ).fetchall()
+    assert people == [("c1", 2), ("c2", 1)]
+    orders = con.execute(
+        "select order_id, customer_id from main_intermediate.int_orders__resolved order by 1"
+    ).fetchall()
+    assert orders == [("o1", "c1"), ("o2", "c2"), ("o3", "c2")]
+
+
+def test_deletion_request_removes_person_on_next_build(built: tuple[Path, Path]) -> None:
+    tmp, raw = built
+    write_deletion_request(raw, " Bob@Example.com ")
+    result = dbt_build(tmp, raw)
+    assert result.returncode == 0, result.stdout[-4000:]
+    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    people = con.execute("select customer_id from main_intermediate.int_customers__resolved").fetchall()
+    orders = con.execute("select order_id from main_intermediate.int_orders__resolved order by 1").fetchall()
+    audit = dict(
+        con.execute(
+            "select entity, count_rows_removed from main_intermediate.int_identity__deletion_audit"
+        ).fetchall()
+    )
+    assert people == [("c1",)]
+    assert orders == [("o1",)]
+    assert audit["persons"] == 1 and audit["orders"] == 2

@@ -1,0 +1,122 @@
+{#- Right to erasure: no person with a deletion request appears in any model
+    downstream of staging (intermediate and marts), by customer id or email hash.
+    The deleted identifiers are derived here from the requests themselves (request
+    CRM id, CRM records with the request's email hash, and every CRM record stitched
+    to those), not taken from int_identity__deleted_customers. Only the identity
+    machinery that implements deletion (int_identity__*) is exempt.
+    Returns one row per offending model and column. The depends_on lines (the
+    public marts) make `dbt build` run this after them; add new public marts there. -#}
+-- depends_on: {{ ref('customer_features') }}
+-- depends_on: {{ ref('customer_segments') }}
+-- depends_on: {{ ref('customer_clusters') }}
+-- depends_on: {{ ref('cluster_profiles') }}
+-- depends_on: {{ ref('cluster_model_selection') }}
+{%- set checks = [] -%}
+{%- for model in models_downstream_of_staging() if not model.name.startswith('int_identity__') -%}
+    {%- set columns = adapter.get_columns_in_relation(model.relation) -%}
+    {%- set column_names = columns | map(attribute='name') | map('lower') | list -%}
+    {%- if 'customer_id' in column_names -%}
+        {%- do checks.append(
+            "select '" ~ model.name ~ "' as model_name, 'customer_id' as column_name, count(*) as count_deleted_rows"
+            ~ " from " ~ model.relation
+            ~ " where cast(customer_id as " ~ dbt.type_string() ~ ") in (select customer_id from deleted_customer_ids)"
+        ) -%}
+    {%- endif -%}
+    {%- if 'email_hash' in column_names -%}
+        {%- do checks.append(
+            "select '" ~ model.name ~ "' as model_name, 'email_hash' as column_name, count(*) as count_deleted_rows"
+            ~ " from " ~ model.relation
+            ~ " where email_hash in (select email_hash from deleted_email_hashes)"
+        ) -%}
+    {%- endif -%}
+{%- endfor %}
+
+with
+
+requests as (
+
+    select * from {{ ref('stg_crm__deletion_requests') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_crm__customers') }}
+
+),
+
+components as (
+
+    select * from {{ ref('int_identity__components') }}
+
+),
+
+requested_customer_ids as (
+
+    select customer_id from requests
+    where customer_id is not null
+    union
+    select customers.customer_id
+    from customers
+    inner join requests
+        on customers.email_hash = requests.email_hash
+
+),
+
+deleted_customer_ids as (
+
+    select requested_customer_ids.customer_id
+    from requested_customer_ids
+    union
+    select stitched.customer_id
+    from requested_customer_ids
+    inner join components as requested
+        on 'customer:' || requested_customer_ids.customer_id = requested.node_id
+    inner join components as stitched
+        on requested.customer_id = stitched.customer_id
+    where stitched.customer_id is not null
+    union
+    select substr(stitched.node_id, {{ 'customer:' | length + 1 }}) as customer_id
+    from requested_customer_ids
+    inner join components as requested
+        on 'customer:' || requested_customer_ids.customer_id = requested.node_id
+    inner join components as stitched
+        on requested.customer_id = stitched.customer_id
+    where stitched.node_type = 'customer'
+
+),
+
+deleted_email_hashes as (
+
+    select email_hash from requests
+    where email_hash is not null
+    union
+    select customers.email_hash
+    from customers
+    inner join deleted_customer_ids
+        on customers.customer_id = deleted_customer_ids.customer_id
+    where customers.email_hash is not null
+
+),
+
+scanned as (
+
+    {% if checks %}
+        {{ checks | join("\n        union all\n        ") }}
+    {% else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as model_name,
+            cast(null as {{ dbt.type_string() }}) as column_name,
+            0 as count_deleted_rows
+    {% endif %}
+
+),
+
+validation_errors as (
+
+    select * from scanned
+    where count_deleted_rows > 0
+
+)
+
+select * from validation_errors

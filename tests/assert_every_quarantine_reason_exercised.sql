@@ -1,0 +1,67 @@
+{#- Every quarantine reason is exercised: on the generator's sample data (a raw
+    folder holding segkit's _manifest.json) every reason registered in
+    staged_sources() occurs at least once, so each validation rule is proven to fire
+    on the injected dirt. A user's clean data need not trip every rule, so there the
+    test returns nothing. Returns one row per (source, reason) never seen.
+    Severity warn until segkit.generate injects dirt for every reason (see
+    docs/staging.md); then remove the config line to make it an error. -#}
+{{ config(severity='warn') }}
+{%- set sources = staged_sources() -%}
+{%- set manifest_path = env_var('SEG_RAW_PATH', var('raw_path')) ~ '/_manifest.json' -%}
+{%- set is_generated_data = false -%}
+{%- if execute and target.type == 'duckdb' -%}
+    {%- set found = run_query("select count(*) from glob('" ~ manifest_path ~ "')") -%}
+    {%- set is_generated_data = found.columns[0].values()[0] > 0 -%}
+{%- endif %}
+
+with
+
+quarantined as (
+
+    select
+        source_table,
+        rejection_reason,
+        count(*) as count_rows
+    from {{ ref('stg_audit__quarantined_rows') }}
+    group by source_table, rejection_reason
+
+),
+
+registered as (
+
+    {% for s in sources %}
+        {% for reason in s.rejection_reasons %}
+            select
+                '{{ s.source_name }}.{{ s.table_name }}' as source_table,
+                '{{ reason }}' as rejection_reason
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+never_exercised as (
+
+    select
+        registered.source_table,
+        registered.rejection_reason,
+        'never_exercised' as violation
+    from registered
+    left join quarantined
+        on
+            registered.source_table = quarantined.source_table
+            and registered.rejection_reason = quarantined.rejection_reason
+    where
+        quarantined.rejection_reason is null
+        and {{ 'true' if is_generated_data else 'false' }}
+
+),
+
+validation_errors as (
+
+    select * from never_exercised
+
+)
+
+select * from validation_errors
