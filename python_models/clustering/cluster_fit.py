@@ -1,0 +1,661 @@
+"""Fit the customer clustering once, on a sample, and persist everything SQL needs.
+
+dbt Python models return one table, so this model returns one *sparse* table with a
+``record_type`` column; the SQL models in ``models/marts/clustering`` publish typed,
+contract-enforced slices of it:
+
+- ``selection``: one row per algorithm x k tried, with every diagnostic, ``is_chosen``
+  and the reason (-> ``cluster_model_selection``);
+- ``scaler``: one row per encoded feature: imputation, log1p flag, center, scale
+  (-> ``cluster_scaler_params``);
+- ``projection``: loadings from scaled features to the clustering space (identity
+  when PCA is off) and to the 2-D plotting plane (-> ``cluster_projection_params``);
+- ``centroid``: the production model's centroids in the clustering space, with
+  cluster ids matched to the previous run (-> ``cluster_centroids``);
+- ``assignment``: the Python-side nearest-centroid cluster of every customer, which a
+  data test compares with the SQL assignment in ``customer_clusters``.
+
+The pure functions below are what pytest exercises (python_models/tests); ``model``
+only moves data in and out, so it runs on dbt-duckdb and on Snowpark alike. No
+``from __future__ import annotations``: dbt-duckdb executes the file outside
+``sys.modules``, where dataclasses cannot resolve string annotations.
+"""
+
+import ast
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
+
+CENTROID_ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm")
+MISSING_CATEGORY = "__missing__"
+# Lower is better for these criteria; higher is better for the others.
+MINIMISED_CRITERIA = ("bic", "aic")
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Every knob of the fit; values come from dbt vars through the model's YAML config."""
+
+    numeric_features: list[str]
+    log1p_features: list[str] = field(default_factory=list)
+    categorical_features: list[str] = field(default_factory=list)
+    impute: dict[str, str] = field(default_factory=dict)
+    scaler: str = "standard"
+    pca_components: int = 0
+    algorithms: list[str] = field(default_factory=lambda: ["kmeans"])
+    agglomerative_linkages: list[str] = field(default_factory=lambda: ["ward"])
+    k_min: int = 2
+    k_max: int = 8
+    sample_size: int = 50000
+    metric_sample_size: int = 1000
+    agglomerative_sample_size: int = 2000
+    seed: int = 42
+    n_init: int = 10
+    minibatch_batch_size: int = 1024
+    gmm_covariance_type: str = "full"
+    selection_criterion: str = "silhouette"
+    production_algorithm: str = "kmeans"
+    bootstrap_rounds: int = 10
+    gap_references: int = 5
+    dbscan_min_samples: int = 10
+    order_feature: str = "total_revenue"
+
+
+# --- data in and out ---------------------------------------------------------
+
+
+def to_pandas(relation) -> pd.DataFrame:
+    """A dbt relation as pandas with lower-case columns (DuckDB ``.df()``, Snowpark ``.to_pandas()``)."""
+    frame = relation.to_pandas() if hasattr(relation, "to_pandas") else relation.df()
+    frame.columns = [str(column).lower() for column in frame.columns]
+    return frame
+
+
+def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """Snowflake resolves unquoted names upper-case: return upper-case columns there."""
+    if hasattr(session, "create_dataframe"):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
+def parse_config_value(value):
+    """dbt hands YAML config rendered from vars either as Python objects or as their repr."""
+    if isinstance(value, str):
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    return value
+
+
+def draw_sample(frame: pd.DataFrame, sample_size: int, seed: int) -> pd.DataFrame:
+    """A reproducible sample: rows sorted by customer_id first, so input order never matters."""
+    ordered = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if len(ordered) <= sample_size:
+        return ordered
+    return ordered.sample(n=sample_size, random_state=seed).reset_index(drop=True)
+
+
+# --- preprocessing -----------------------------------------------------------
+
+
+def _impute_value(values: pd.Series, strategy: str) -> float:
+    present = values.dropna()
+    if present.empty or strategy == "zero":
+        return 0.0
+    statistics = {"max": present.max, "min": present.min, "median": present.median, "mean": present.mean}
+    return float(statistics[strategy]())
+
+
+def _center_and_scale(values: np.ndarray, scaler: str) -> tuple[float, float]:
+    """Location and spread so that scaled = (x - center) / scale; a zero spread becomes 1."""
+    if scaler == "standard":
+        center, scale = float(np.mean(values)), float(np.std(values))
+    elif scaler == "minmax":
+        center, scale = float(np.min(values)), float(np.max(values) - np.min(values))
+    elif scaler == "robust":
+        q25, q50, q75 = np.percentile(values, [25, 50, 75])
+        center, scale = float(q50), float(q75 - q25)
+    else:
+        raise ValueError(f"unknown scaler {scaler!r}: use standard, minmax or robust")
+    return center, (scale if scale > 0 else 1.0)
+
+
+def fit_scaler_params(frame: pd.DataFrame, config: ClusterConfig) -> pd.DataFrame:
+    """One row per encoded feature: numeric features, then one indicator per category.
+
+    A numeric value is imputed (``fill_value``, original units), log1p-transformed
+    when listed in ``log1p_features`` (after clipping at 0), then scaled. A
+    categorical value becomes a 0/1 indicator per category seen in the sample (nulls
+    are their own category); unseen categories get all-zero indicators.
+    """
+    rows: list[dict] = []
+    for column in config.numeric_features:
+        raw = frame[column].astype(float)
+        fill_value = _impute_value(raw, config.impute.get(column, "zero"))
+        is_log1p = column in config.log1p_features
+        values = raw.fillna(fill_value).to_numpy()
+        values = np.log1p(np.clip(values, 0.0, None)) if is_log1p else values
+        center, scale = _center_and_scale(values, config.scaler)
+        rows.append(
+            {"encoded_feature": column, "source_column": column, "category_value": None,
+             "is_log1p": is_log1p, "fill_value": fill_value, "center": center, "scale": scale}
+        )
+    for column in config.categorical_features:
+        categories = frame[column].astype("object").where(frame[column].notna(), MISSING_CATEGORY).astype(str)
+        for category in sorted(categories.unique()):
+            center, scale = _center_and_scale((categories == category).to_numpy(dtype=float), config.scaler)
+            rows.append(
+                {"encoded_feature": f"{column}={category}", "source_column": column,
+                 "category_value": category, "is_log1p": False, "fill_value": None,
+                 "center": center, "scale": scale}
+            )
+    params = pd.DataFrame(rows)
+    params.insert(0, "feature_index", np.arange(len(params), dtype="int64"))
+    return params
+
+
+def transform_features(frame: pd.DataFrame, params: pd.DataFrame) -> np.ndarray:
+    """Apply persisted scaler parameters; the SQL in int_customers__cluster_scaled mirrors this."""
+    columns: list[np.ndarray] = []
+    for row in params.sort_values("feature_index").itertuples(index=False):
+        if row.category_value is None or (isinstance(row.category_value, float) and np.isnan(row.category_value)):
+            values = frame[row.source_column].astype(float).fillna(row.fill_value).to_numpy()
+            values = np.log1p(np.clip(values, 0.0, None)) if row.is_log1p else values
+        else:
+            source = frame[row.source_column].astype("object")
+            values = (source.where(source.notna(), MISSING_CATEGORY).astype(str) == row.category_value).to_numpy(
+                dtype=float
+            )
+        columns.append((values - row.center) / row.scale)
+    return np.column_stack(columns)
+
+
+def fit_projection(
+    scaled: np.ndarray, encoded_features: list[str], n_components: int, seed: int, kind: str
+) -> pd.DataFrame:
+    """Loadings from scaled features to a space: PCA with n_components, or identity when 0.
+
+    coordinate[d] = sum_f (scaled[f] - center[f]) * loading[d, f]; identity rows only
+    carry the diagonal (a missing loading is 0).
+    """
+    if n_components <= 0:
+        return pd.DataFrame(
+            {"projection_kind": kind, "dimension_index": np.arange(len(encoded_features), dtype="int64"),
+             "dimension": encoded_features, "encoded_feature": encoded_features,
+             "center": 0.0, "loading": 1.0}
+        )
+    n_components = min(n_components, scaled.shape[1], scaled.shape[0])
+    pca = PCA(n_components=n_components, random_state=seed).fit(scaled)
+    # Fix each component's sign (largest loading positive) so reruns give the same axes.
+    signs = np.sign(pca.components_[np.arange(n_components), np.abs(pca.components_).argmax(axis=1)])
+    components = pca.components_ * signs[:, None]
+    grid_dim, grid_feature = np.meshgrid(np.arange(n_components), np.arange(len(encoded_features)), indexing="ij")
+    return pd.DataFrame(
+        {"projection_kind": kind, "dimension_index": grid_dim.ravel().astype("int64"),
+         "dimension": [f"pc{i + 1}" for i in grid_dim.ravel()],
+         "encoded_feature": np.asarray(encoded_features)[grid_feature.ravel()],
+         "center": pca.mean_[grid_feature.ravel()], "loading": components.ravel()}
+    )
+
+
+def project(scaled: np.ndarray, encoded_features: list[str], projection: pd.DataFrame) -> np.ndarray:
+    """Coordinates of scaled rows in a projection's space (dimensions ordered by index)."""
+    dimensions = projection.drop_duplicates("dimension_index").sort_values("dimension_index")
+    feature_position = {feature: i for i, feature in enumerate(encoded_features)}
+    loadings = np.zeros((len(dimensions), len(encoded_features)))
+    centers = np.zeros(len(encoded_features))
+    feature_idx = projection["encoded_feature"].map(feature_position).to_numpy()
+    loadings[projection["dimension_index"].to_numpy(), feature_idx] = projection["loading"].to_numpy()
+    centers[feature_idx] = projection["center"].to_numpy()
+    return (scaled - centers) @ loadings.T
+
+
+# --- clustering quality ------------------------------------------------------
+
+
+def within_cluster_sum_of_squares(points: np.ndarray, labels: np.ndarray) -> float:
+    """Inertia of any partition: squared distances to each cluster's mean."""
+    unique, inverse = np.unique(labels, return_inverse=True)
+    sums = np.zeros((len(unique), points.shape[1]))
+    np.add.at(sums, inverse, points)
+    means = sums / np.bincount(inverse)[:, None]
+    return float(((points - means[inverse]) ** 2).sum())
+
+
+def dunn_index(points: np.ndarray, labels: np.ndarray) -> float:
+    """Smallest distance between two clusters / largest cluster diameter (O(n^2): pass a sample)."""
+    return dunn_index_from_distances(cdist(points, points), labels)
+
+
+def dunn_index_from_distances(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Dunn index from a precomputed square distance matrix."""
+    same_cluster = labels[:, None] == labels[None, :]
+    if same_cluster.all():
+        return float("nan")
+    diameter = np.max(distances, where=same_cluster, initial=0.0)
+    separation = np.min(distances, where=~same_cluster, initial=np.inf)
+    return float(separation / diameter) if diameter > 0 else float("nan")
+
+
+def hard_partition_bic(points: np.ndarray, labels: np.ndarray) -> float:
+    """BIC of a hard partition as spherical Gaussians with one shared variance (X-means).
+
+    log L = sum_j n_j log(n_j / n) - n d / 2 log(2 pi s2) - (n - k) d / 2, with
+    s2 = WCSS / (d (n - k)); parameters p = k - 1 + k d + 1; BIC = -2 log L + p log n.
+    """
+    n, dims = points.shape
+    counts = np.unique(labels, return_counts=True)[1]
+    k = len(counts)
+    variance = max(within_cluster_sum_of_squares(points, labels) / (dims * max(n - k, 1)), 1e-12)
+    log_likelihood = (
+        float((counts * np.log(counts / n)).sum())
+        - n * dims / 2 * np.log(2 * np.pi * variance)
+        - (n - k) * dims / 2
+    )
+    n_parameters = (k - 1) + k * dims + 1
+    return float(-2 * log_likelihood + n_parameters * np.log(n))
+
+
+def find_knee(values: np.ndarray, increasing: bool) -> int:
+    """Index of the knee of a convex curve (Kneedle): farthest point below the chord.
+
+    increasing=True for a rising curve such as sorted k-distances, False for a falling
+    one such as inertia over k.
+    """
+    y = np.asarray(values, dtype=float)
+    if len(y) < 3 or np.ptp(y) == 0:
+        return 0
+    x_norm = np.linspace(0.0, 1.0, len(y))
+    y_norm = (y - y.min()) / np.ptp(y)
+    difference = x_norm - y_norm if increasing else (1.0 - x_norm) - y_norm
+    return int(np.argmax(difference))
+
+
+def dbscan_eps(points: np.ndarray, min_samples: int) -> float:
+    """eps at the knee of the sorted distances to each point's min_samples-th neighbour."""
+    neighbours = NearestNeighbors(n_neighbors=min(min_samples, len(points))).fit(points)
+    k_distances = np.sort(neighbours.kneighbors(points)[0][:, -1])
+    return float(k_distances[find_knee(k_distances, increasing=True)])
+
+
+def gap_statistic(
+    points: np.ndarray, k_values: list[int], references: int, seed: int
+) -> pd.DataFrame:
+    """Tibshirani's gap: E*[log W_k] on uniform boxes minus log W_k, with its standard error."""
+    rng = np.random.default_rng(seed)
+    low, high = points.min(axis=0), points.max(axis=0)
+    boxes = [rng.uniform(low, high, size=points.shape) for _ in range(references)]
+    rows = []
+    for k in k_values:
+        observed = np.log(KMeans(n_clusters=k, n_init=3, random_state=seed).fit(points).inertia_)
+        reference = np.log(
+            [KMeans(n_clusters=k, n_init=1, random_state=seed).fit(box).inertia_ for box in boxes]
+        )
+        rows.append(
+            {"k": k, "gap": float(reference.mean() - observed),
+             "gap_sd": float(reference.std() * np.sqrt(1 + 1 / references))}
+        )
+    return pd.DataFrame(rows)
+
+
+# --- fitting -----------------------------------------------------------------
+
+
+def fit_partition(
+    algorithm: str, k: int, points: np.ndarray, config: ClusterConfig, seed: int
+) -> tuple[np.ndarray, np.ndarray | None, object]:
+    """Labels, centroids (None without centroids) and the fitted estimator."""
+    if algorithm == "kmeans":
+        estimator = KMeans(n_clusters=k, n_init=config.n_init, random_state=seed).fit(points)
+        return estimator.labels_, estimator.cluster_centers_, estimator
+    if algorithm == "minibatch_kmeans":
+        estimator = MiniBatchKMeans(
+            n_clusters=k, n_init=1, batch_size=config.minibatch_batch_size, random_state=seed
+        ).fit(points)
+        return estimator.labels_, estimator.cluster_centers_, estimator
+    if algorithm == "gmm":
+        estimator = GaussianMixture(
+            n_components=k, covariance_type=config.gmm_covariance_type, random_state=seed
+        ).fit(points)
+        return estimator.predict(points), estimator.means_, estimator
+    if algorithm.startswith("agglomerative_"):
+        estimator = AgglomerativeClustering(n_clusters=k, linkage=algorithm.removeprefix("agglomerative_"))
+        return estimator.fit_predict(points), None, estimator
+    raise ValueError(f"unknown algorithm {algorithm!r}")
+
+
+def metric_subset(n_points: int, metric_sample_size: int, seed: int) -> np.ndarray:
+    """Sorted row indices of the sub-sample used for O(n^2) metrics."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_points, size=min(metric_sample_size, n_points), replace=False))
+
+
+def score_partition(
+    points: np.ndarray, labels: np.ndarray, subset: np.ndarray, subset_distances: np.ndarray
+) -> dict:
+    """Every diagnostic of one partition; silhouette and Dunn on the rows in `subset`,
+    whose pairwise distances are precomputed once per point set."""
+    if len(np.unique(labels)) < 2:
+        return {"inertia": within_cluster_sum_of_squares(points, labels)}
+    sampled_labels = labels[subset]
+    has_two = len(np.unique(sampled_labels)) >= 2
+    return {
+        "inertia": within_cluster_sum_of_squares(points, labels),
+        "silhouette": (
+            float(silhouette_score(subset_distances, sampled_labels, metric="precomputed")) if has_two else np.nan
+        ),
+        "davies_bouldin": float(davies_bouldin_score(points, labels)),
+        "calinski_harabasz": float(calinski_harabasz_score(points, labels)),
+        "dunn_index": dunn_index_from_distances(subset_distances, sampled_labels) if has_two else np.nan,
+        "bic": hard_partition_bic(points, labels),
+    }
+
+
+def evaluate_candidates(points: np.ndarray, config: ClusterConfig) -> pd.DataFrame:
+    """One row per algorithm x k (and one DBSCAN row) with every diagnostic."""
+    k_values = list(range(config.k_min, max(config.k_min, min(config.k_max, len(points) - 1)) + 1))
+    algorithms = [a for a in config.algorithms if a not in ("agglomerative", "dbscan")]
+    if "agglomerative" in config.algorithms:
+        algorithms += [f"agglomerative_{linkage}" for linkage in config.agglomerative_linkages]
+    rng = np.random.default_rng(config.seed)
+    agglomerative_rows = np.sort(
+        rng.choice(len(points), size=min(config.agglomerative_sample_size, len(points)), replace=False)
+    )
+    point_sets = {"all": points, "sample": points[agglomerative_rows]}
+    subsets = {name: metric_subset(len(p), config.metric_sample_size, config.seed) for name, p in point_sets.items()}
+    distances = {name: cdist(p[subsets[name]], p[subsets[name]]) for name, p in point_sets.items()}
+    rows: list[dict] = []
+    for algorithm in algorithms:
+        point_set = "sample" if algorithm.startswith("agglomerative_") else "all"
+        fit_points = point_sets[point_set]
+        for k in k_values:
+            labels, _, estimator = fit_partition(algorithm, k, fit_points, config, config.seed)
+            scores = score_partition(fit_points, labels, subsets[point_set], distances[point_set])
+            if algorithm == "gmm":
+                scores["bic"] = float(estimator.bic(fit_points))
+                scores["aic"] = float(estimator.aic(fit_points))
+            rows.append({"algorithm": algorithm, "k": k, "n_fitted": len(fit_points), **scores})
+    if {"kmeans", "minibatch_kmeans"} & set(algorithms) and config.gap_references > 0:
+        gaps = gap_statistic(points, k_values, config.gap_references, config.seed)
+        frame = pd.DataFrame(rows)
+        frame = frame.merge(gaps, on="k", how="left")
+        frame.loc[~frame["algorithm"].isin(["kmeans", "minibatch_kmeans"]), ["gap", "gap_sd"]] = np.nan
+        rows = frame.to_dict("records")
+    if "dbscan" in config.algorithms:
+        rows.append(evaluate_dbscan(point_sets["sample"], subsets["sample"], distances["sample"], config))
+    selection = pd.DataFrame(rows)
+    for column in ("silhouette", "davies_bouldin", "calinski_harabasz", "dunn_index", "bic", "aic",
+                   "gap", "gap_sd", "noise_share", "eps"):
+        if column not in selection:
+            selection[column] = np.nan
+    return selection
+
+
+def evaluate_dbscan(
+    points: np.ndarray, subset: np.ndarray, subset_distances: np.ndarray, config: ClusterConfig
+) -> dict:
+    """DBSCAN with eps from the k-distance knee; noise (-1) is scored as a label of its own."""
+    eps = dbscan_eps(points, config.dbscan_min_samples)
+    labels = DBSCAN(eps=eps, min_samples=config.dbscan_min_samples).fit_predict(points)
+    scores = score_partition(points, labels, subset, subset_distances)
+    return {
+        "algorithm": "dbscan", "k": len(set(labels) - {-1}), "n_fitted": len(points),
+        "eps": eps, "noise_share": float((labels == -1).mean()), **scores,
+    }
+
+
+def choose_k(selection: pd.DataFrame, algorithm: str, criterion: str) -> tuple[int, str]:
+    """The k of `algorithm` preferred by `criterion`, and a sentence saying why."""
+    rows = selection[selection["algorithm"] == algorithm].sort_values("k").reset_index(drop=True)
+    if rows.empty:
+        raise ValueError(f"production algorithm {algorithm!r} was not evaluated: add it to the algorithms var")
+    k_range = f"k in [{rows['k'].min()}, {rows['k'].max()}]"
+    if criterion == "elbow":
+        k = int(rows.loc[find_knee(rows["inertia"].to_numpy(), increasing=False), "k"])
+        return k, f"{algorithm} k={k}: knee of the inertia curve over {k_range}"
+    if criterion == "gap":
+        gap, gap_sd = rows["gap"].to_numpy(), rows["gap_sd"].to_numpy()
+        passing = np.flatnonzero(gap[:-1] >= gap[1:] - gap_sd[1:])
+        index = int(passing[0]) if len(passing) else int(np.nanargmax(gap))
+        k = int(rows.loc[index, "k"])
+        return k, f"{algorithm} k={k}: smallest k with gap(k) >= gap(k+1) - s(k+1) over {k_range}"
+    values = rows[criterion].to_numpy(dtype=float)
+    index = int(np.nanargmin(values) if criterion in MINIMISED_CRITERIA else np.nanargmax(values))
+    k = int(rows.loc[index, "k"])
+    best = "lowest" if criterion in MINIMISED_CRITERIA else "highest"
+    return k, f"{algorithm} k={k}: {best} {criterion} ({values[index]:.4f}) over {k_range}"
+
+
+def bootstrap_stability(
+    points: np.ndarray, algorithm: str, k: int, labels: np.ndarray, config: ClusterConfig
+) -> float:
+    """Mean adjusted Rand index between the fit and refits on bootstrap resamples."""
+    rng = np.random.default_rng(config.seed)
+    scores = []
+    for round_number in range(config.bootstrap_rounds):
+        resample = rng.integers(0, len(points), size=len(points))
+        _, _, estimator = fit_partition(algorithm, k, points[resample], config, config.seed + round_number + 1)
+        scores.append(adjusted_rand_score(labels, estimator.predict(points)))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def nearest_centroid(points: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centroid (ties: the lowest index) and the Euclidean distance to it."""
+    # One pass per centroid keeps memory at n x k (not n x k x d) for the full table,
+    # and sums squared differences exactly as the SQL does.
+    squared = np.column_stack([((points - centroid) ** 2).sum(axis=1) for centroid in centroids])
+    nearest = squared.argmin(axis=1)
+    return nearest, np.sqrt(squared[np.arange(len(points)), nearest])
+
+
+def order_by_feature(labels: np.ndarray, order_values: np.ndarray) -> np.ndarray:
+    """Cluster ids for a first run: 0 = the lowest mean of the ordering feature."""
+    k = int(labels.max()) + 1
+    means = pd.Series(order_values).groupby(labels).mean().reindex(range(k))
+    ranking = means.sort_values(kind="stable").index.to_numpy()
+    ids = np.empty(k, dtype="int64")
+    ids[ranking] = np.arange(k)
+    return ids
+
+
+def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame) -> np.ndarray:
+    """Cluster ids that keep their meaning: Hungarian matching on squared centroid distance.
+
+    `previous` has one row per previous cluster (its id in `cluster_id`, coordinates in
+    the other columns, same dimensions). Matched clusters inherit the previous id; when
+    k grew, the extra clusters get new ids above every previous id.
+    """
+    previous_ids = previous["cluster_id"].to_numpy(dtype="int64")
+    previous_points = previous.drop(columns="cluster_id").to_numpy(dtype=float)
+    rows, columns = linear_sum_assignment(cdist(centroids, previous_points, "sqeuclidean"))
+    ids = np.full(len(centroids), -1, dtype="int64")
+    ids[rows] = previous_ids[columns]
+    unmatched = np.flatnonzero(ids < 0)
+    ids[unmatched] = previous_ids.max() + 1 + np.arange(len(unmatched))
+    return ids
+
+
+def previous_centroid_table(previous_rows: pd.DataFrame | None, dimensions: list[str]) -> pd.DataFrame | None:
+    """Previous run's centroids as cluster_id + one column per dimension, or None if not comparable."""
+    if previous_rows is None or previous_rows.empty:
+        return None
+    wide = previous_rows.pivot_table(index="cluster_id", columns="dimension", values="centroid_value")
+    if sorted(wide.columns) != sorted(dimensions) or wide.isna().any().any():
+        return None
+    return wide[dimensions].reset_index()
+
+
+# --- the whole fit -----------------------------------------------------------
+
+
+def fit_clusters(
+    features: pd.DataFrame, config: ClusterConfig, previous_centroids: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Sample, preprocess, evaluate, choose, fit the production model and assign everyone.
+
+    Native thread pools are limited to one thread: the many small fits here are
+    dominated by OpenMP start-up and spin-waiting on a shared machine (measured 40x
+    slower with the default pool on 2 busy cores).
+    """
+    with threadpool_limits(limits=1):
+        return _fit_clusters(features, config, previous_centroids)
+
+
+def _fit_clusters(
+    features: pd.DataFrame, config: ClusterConfig, previous_centroids: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    if config.production_algorithm not in CENTROID_ALGORITHMS:
+        raise ValueError(f"production algorithm must be one of {CENTROID_ALGORITHMS}: SQL assigns by centroid")
+    sample = draw_sample(features, config.sample_size, config.seed)
+    scaler = fit_scaler_params(sample, config)
+    encoded = scaler.sort_values("feature_index")["encoded_feature"].tolist()
+    scaled_sample = transform_features(sample, scaler)
+    projection = fit_projection(scaled_sample, encoded, config.pca_components, config.seed, "clustering")
+    plot_projection = fit_projection(scaled_sample, encoded, 2, config.seed, "plot")
+    points = project(scaled_sample, encoded, projection)
+
+    selection = evaluate_candidates(points, config)
+    algorithm = config.production_algorithm
+    k, reason = choose_k(selection, algorithm, config.selection_criterion)
+    labels, centroids, _ = fit_partition(algorithm, k, points, config, config.seed)
+    stability = bootstrap_stability(points, algorithm, k, labels, config)
+
+    dimensions = projection.drop_duplicates("dimension_index").sort_values("dimension_index")["dimension"].tolist()
+    previous = previous_centroid_table(previous_centroids, dimensions)
+    if previous is not None:
+        ids = match_to_previous(centroids, previous)
+    else:
+        ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy())
+    # The same sentence either way, so a rebuild on the same data is identical.
+    reason += (
+        "; ids kept from the previous build by Hungarian matching of centroids"
+        f" (first build or changed features: ordered by mean {config.order_feature})"
+    )
+
+    selection["is_chosen"] = (selection["algorithm"] == algorithm) & (selection["k"] == k)
+    selection["selection_reason"] = np.where(selection["is_chosen"], reason, None)
+    selection["stability_ari"] = np.where(selection["is_chosen"], stability, np.nan)
+    selection["selection_criterion"] = config.selection_criterion
+
+    order = np.argsort(ids)
+    centroid_rows = pd.DataFrame(
+        {"algorithm": algorithm, "k": k,
+         "cluster_id": np.repeat(ids[order], len(dimensions)),
+         "dimension": np.tile(dimensions, k),
+         "centroid_value": centroids[order].ravel()}
+    )
+    all_points = project(transform_features(features, scaler), encoded, projection)
+    nearest, distance = nearest_centroid(all_points, centroids[order])
+    assignments = pd.DataFrame(
+        {"customer_id": features["customer_id"].to_numpy(),
+         "cluster_id": ids[order][nearest], "distance_to_centroid": distance}
+    )
+    return {
+        "selection": selection,
+        "scaler": scaler,
+        "projection": pd.concat([projection, plot_projection], ignore_index=True),
+        "centroid": centroid_rows,
+        "assignment": assignments,
+    }
+
+
+def to_records(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Stack the result tables into one sparse table keyed by record_type."""
+    frames = [frame.assign(record_type=name) for name, frame in results.items()]
+    records = pd.concat(frames, ignore_index=True, sort=False)
+    booleans = ["is_log1p", "is_chosen"]
+    records[booleans] = records[booleans].astype(float)
+    columns = ["record_type"] + [c for c in records.columns if c != "record_type"]
+    return records[columns]
+
+
+def config_from_settings(settings: dict) -> ClusterConfig:
+    """Build the config from the model's YAML config values (rendered from vars)."""
+    value = {key: parse_config_value(item) for key, item in settings.items()}
+    return ClusterConfig(
+        numeric_features=list(value["cluster_features"]),
+        log1p_features=list(value["cluster_log1p_features"] or []),
+        categorical_features=list(value["cluster_categorical_features"] or []),
+        impute=dict(value["cluster_impute"] or {}),
+        scaler=str(value["cluster_scaler"]),
+        pca_components=int(value["cluster_pca_components"]),
+        algorithms=list(value["cluster_algorithms"]),
+        agglomerative_linkages=list(value["cluster_agglomerative_linkages"]),
+        k_min=int(value["cluster_k_min"]),
+        k_max=int(value["cluster_k_max"]),
+        sample_size=int(value["cluster_sample_size"]),
+        metric_sample_size=int(value["cluster_metric_sample_size"]),
+        agglomerative_sample_size=int(value["cluster_agglomerative_sample_size"]),
+        seed=int(value["cluster_random_seed"]),
+        n_init=int(value["cluster_kmeans_n_init"]),
+        minibatch_batch_size=int(value["cluster_minibatch_batch_size"]),
+        gmm_covariance_type=str(value["cluster_gmm_covariance_type"]),
+        selection_criterion=str(value["cluster_selection_criterion"]),
+        production_algorithm=str(value["cluster_production_algorithm"]),
+        bootstrap_rounds=int(value["cluster_bootstrap_rounds"]),
+        gap_references=int(value["cluster_gap_references"]),
+        dbscan_min_samples=int(value["cluster_dbscan_min_samples"]),
+        order_feature=str(value["cluster_order_feature"]),
+    )
+
+
+def read_previous_centroids(dbt, session) -> pd.DataFrame | None:
+    """This model's centroids from the previous build, or None on the first build."""
+    query = f"select cluster_id, dimension, centroid_value from {dbt.this} where record_type = 'centroid'"
+    try:
+        return to_pandas(session.sql(query))
+    except Exception:  # noqa: BLE001 - the table does not exist yet (first build, new schema)
+        return None
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="table",
+        packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "scipy==1.17.1", "threadpoolctl==3.8.0"],
+    )
+    features = to_pandas(dbt.ref("customer_features"))
+    # dbt only passes config keys that appear literally in dbt.config.get("...") calls.
+    config = config_from_settings(
+        {
+            "cluster_features": dbt.config.get("cluster_features"),
+            "cluster_log1p_features": dbt.config.get("cluster_log1p_features"),
+            "cluster_categorical_features": dbt.config.get("cluster_categorical_features"),
+            "cluster_impute": dbt.config.get("cluster_impute"),
+            "cluster_scaler": dbt.config.get("cluster_scaler"),
+            "cluster_pca_components": dbt.config.get("cluster_pca_components"),
+            "cluster_algorithms": dbt.config.get("cluster_algorithms"),
+            "cluster_agglomerative_linkages": dbt.config.get("cluster_agglomerative_linkages"),
+            "cluster_k_min": dbt.config.get("cluster_k_min"),
+            "cluster_k_max": dbt.config.get("cluster_k_max"),
+            "cluster_sample_size": dbt.config.get("cluster_sample_size"),
+            "cluster_metric_sample_size": dbt.config.get("cluster_metric_sample_size"),
+            "cluster_agglomerative_sample_size": dbt.config.get("cluster_agglomerative_sample_size"),
+            "cluster_random_seed": dbt.config.get("cluster_random_seed"),
+            "cluster_kmeans_n_init": dbt.config.get("cluster_kmeans_n_init"),
+            "cluster_minibatch_batch_size": dbt.config.get("cluster_minibatch_batch_size"),
+            "cluster_gmm_covariance_type": dbt.config.get("cluster_gmm_covariance_type"),
+            "cluster_selection_criterion": dbt.config.get("cluster_selection_criterion"),
+            "cluster_production_algorithm": dbt.config.get("cluster_production_algorithm"),
+            "cluster_bootstrap_rounds": dbt.config.get("cluster_bootstrap_rounds"),
+            "cluster_gap_references": dbt.config.get("cluster_gap_references"),
+            "cluster_dbscan_min_samples": dbt.config.get("cluster_dbscan_min_samples"),
+            "cluster_order_feature": dbt.config.get("cluster_order_feature"),
+        }
+    )
+    results = fit_clusters(features, config, read_previous_centroids(dbt, session))
+    return for_warehouse(to_records(results), session)

@@ -1,0 +1,234 @@
+"""Pure functions of python_models/clustering/cluster_fit.py on data with planted clusters."""
+
+import dataclasses
+import itertools
+
+import cluster_fit as cf
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import DBSCAN
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+PLANTED_K = 4
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[pd.DataFrame, np.ndarray]:
+    """Four well separated Gaussian blobs in three features, as a customer table."""
+    points, truth = make_blobs(n_samples=800, centers=PLANTED_K, n_features=3, cluster_std=1.0, random_state=11)
+    frame = pd.DataFrame(points, columns=["f1", "f2", "f3"])
+    frame["customer_id"] = [f"c{i:05d}" for i in range(len(frame))]
+    return frame, truth
+
+
+def planted_config(**changes) -> cf.ClusterConfig:
+    base = cf.ClusterConfig(
+        numeric_features=["f1", "f2", "f3"], algorithms=["kmeans", "gmm"], k_min=2, k_max=7,
+        n_init=4, bootstrap_rounds=3, gap_references=3, metric_sample_size=500, order_feature="f1",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "algorithm"),
+    [("silhouette", "kmeans"), ("elbow", "kmeans"), ("gap", "kmeans"), ("bic", "gmm"), ("calinski_harabasz", "kmeans")],
+)
+def test_fit_clusters_recovers_the_planted_k_and_partition(planted, criterion, algorithm):
+    frame, truth = planted
+    results = cf.fit_clusters(frame, planted_config(selection_criterion=criterion, production_algorithm=algorithm))
+    chosen = results["selection"][results["selection"]["is_chosen"]]
+    ari = adjusted_rand_score(truth, results["assignment"]["cluster_id"])
+    print(f"{criterion}/{algorithm}: chosen k={int(chosen['k'].iloc[0])}, ARI vs plant={ari:.3f}")
+    assert len(chosen) == 1
+    assert int(chosen["k"].iloc[0]) == PLANTED_K
+    assert ari > 0.9
+    assert chosen["stability_ari"].iloc[0] > 0.9
+
+
+def test_fit_clusters_recovers_skewed_money_clusters_through_log1p():
+    """Clusters planted in log space (like spend and counts) are found only after log1p."""
+    rng = np.random.default_rng(5)
+    centers = np.array([[2.0, 0.5], [5.0, 1.5], [8.0, 3.0]])
+    truth = np.repeat(np.arange(3), 300)
+    logged = centers[truth] + rng.normal(scale=0.3, size=(len(truth), 2))
+    frame = pd.DataFrame(np.expm1(logged), columns=["total_revenue", "count_orders"])
+    frame["customer_id"] = [f"c{i:05d}" for i in range(len(frame))]
+    config = cf.ClusterConfig(
+        numeric_features=["total_revenue", "count_orders"], log1p_features=["total_revenue", "count_orders"],
+        algorithms=["kmeans"], k_min=2, k_max=6, n_init=4, bootstrap_rounds=2, gap_references=0,
+    )
+    results = cf.fit_clusters(frame, config)
+    ari = adjusted_rand_score(truth, results["assignment"]["cluster_id"])
+    print(f"log1p planted clusters: ARI={ari:.3f}")
+    assert int(results["selection"].loc[results["selection"]["is_chosen"], "k"].iloc[0]) == 3
+    assert ari > 0.9
+    # First run: ids ordered by mean total_revenue, so 0 is the low spenders.
+    means = frame.groupby(results["assignment"]["cluster_id"].to_numpy())["total_revenue"].mean()
+    assert means.is_monotonic_increasing
+
+
+def test_model_selection_records_every_algorithm_and_k(planted):
+    frame, _ = planted
+    config = planted_config(algorithms=["kmeans", "minibatch_kmeans", "gmm", "agglomerative", "dbscan"],
+                            agglomerative_linkages=["ward", "average"], agglomerative_sample_size=400, k_max=4)
+    selection = cf.fit_clusters(frame, config)["selection"]
+    expected = {"kmeans", "minibatch_kmeans", "gmm", "agglomerative_ward", "agglomerative_average"}
+    for algorithm in expected:
+        assert sorted(selection.loc[selection["algorithm"] == algorithm, "k"]) == [2, 3, 4]
+    dbscan = selection[selection["algorithm"] == "dbscan"]
+    assert len(dbscan) == 1 and 0 <= dbscan["noise_share"].iloc[0] < 1
+    metrics = ["inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "dunn_index", "bic"]
+    assert selection[metrics].notna().all().all()
+
+
+@pytest.mark.parametrize(
+    ("scaler", "reference"), [("standard", StandardScaler), ("minmax", MinMaxScaler), ("robust", RobustScaler)]
+)
+def test_scaler_params_reproduce_sklearn_after_imputation_and_log1p(scaler, reference):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"spend": rng.lognormal(3, 1, 200), "recency": rng.integers(0, 400, 200).astype(float)})
+    frame.loc[::10, "recency"] = np.nan
+    config = cf.ClusterConfig(numeric_features=["spend", "recency"], log1p_features=["spend"],
+                              impute={"recency": "max"}, scaler=scaler)
+    params = cf.fit_scaler_params(frame, config)
+    expected_input = np.column_stack([np.log1p(frame["spend"]), frame["recency"].fillna(frame["recency"].max())])
+    expected = reference().fit_transform(expected_input)
+    np.testing.assert_allclose(cf.transform_features(frame, params), expected, atol=1e-9)
+    assert params.loc[params["encoded_feature"] == "recency", "fill_value"].item() == frame["recency"].max()
+
+
+def test_categoricals_are_one_hot_with_missing_and_unseen_categories():
+    frame = pd.DataFrame({"tier": ["gold", "silver", None, "gold"]})
+    config = cf.ClusterConfig(numeric_features=[], categorical_features=["tier"], scaler="minmax")
+    params = cf.fit_scaler_params(frame, config)
+    assert params["encoded_feature"].tolist() == ["tier=__missing__", "tier=gold", "tier=silver"]
+    indicators = cf.transform_features(pd.DataFrame({"tier": ["gold", None, "bronze"]}), params)
+    np.testing.assert_array_equal(indicators, [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
+def test_identity_projection_keeps_points_and_pca_matches_sklearn():
+    rng = np.random.default_rng(0)
+    scaled = rng.normal(size=(100, 3))
+    features = ["a", "b", "c"]
+    identity = cf.fit_projection(scaled, features, 0, 1, "clustering")
+    np.testing.assert_array_equal(cf.project(scaled, features, identity), scaled)
+    pca = cf.fit_projection(scaled, features, 2, 1, "plot")
+    coordinates = cf.project(scaled, features, pca)
+    assert coordinates.shape == (100, 2)
+    np.testing.assert_allclose(np.abs(np.corrcoef(coordinates.T)[0, 1]), 0, atol=1e-9)
+    assert coordinates[:, 0].var() >= coordinates[:, 1].var()
+
+
+def test_dunn_index_matches_brute_force():
+    rng = np.random.default_rng(2)
+    points = rng.normal(size=(15, 2))
+    labels = np.array([0] * 5 + [1] * 5 + [2] * 5)
+    separation = min(
+        np.linalg.norm(points[i] - points[j])
+        for i, j in itertools.combinations(range(15), 2) if labels[i] != labels[j]
+    )
+    diameter = max(
+        np.linalg.norm(points[i] - points[j])
+        for i, j in itertools.combinations(range(15), 2) if labels[i] == labels[j]
+    )
+    assert cf.dunn_index(points, labels) == pytest.approx(separation / diameter)
+
+
+def test_within_cluster_sum_of_squares_equals_kmeans_inertia(planted):
+    frame, truth = planted
+    points = frame[["f1", "f2", "f3"]].to_numpy()
+    manual = sum(((points[truth == c] - points[truth == c].mean(axis=0)) ** 2).sum() for c in range(PLANTED_K))
+    assert cf.within_cluster_sum_of_squares(points, truth) == pytest.approx(manual)
+
+
+def test_hard_partition_bic_is_lowest_at_the_planted_partition(planted):
+    frame, truth = planted
+    points = frame[["f1", "f2", "f3"]].to_numpy()
+    merged = np.where(truth == 3, 0, truth)
+    split = np.where((truth == 0) & (points[:, 0] > np.median(points[truth == 0, 0])), 4, truth)
+    assert cf.hard_partition_bic(points, truth) < cf.hard_partition_bic(points, merged)
+    assert cf.hard_partition_bic(points, truth) < cf.hard_partition_bic(points, split)
+
+
+@pytest.mark.parametrize(
+    ("values", "increasing", "expected"),
+    [([100, 40, 12, 10, 9, 8, 7], False, 2), ([1, 1.1, 1.2, 1.3, 1.4, 5, 20], True, 4), ([3, 3, 3], True, 0)],
+)
+def test_find_knee_on_known_curves(values, increasing, expected):
+    assert cf.find_knee(np.array(values, dtype=float), increasing) == expected
+
+
+def test_dbscan_eps_from_knee_separates_planted_blobs():
+    points, truth = make_blobs(n_samples=600, centers=3, cluster_std=0.4, random_state=4)
+    eps = cf.dbscan_eps(points, 10)
+    labels = DBSCAN(eps=eps, min_samples=10).fit_predict(points)
+    core = labels >= 0
+    print(f"DBSCAN eps={eps:.3f}, noise={1 - core.mean():.3f}, ARI={adjusted_rand_score(truth[core], labels[core]):.3f}")
+    assert len(set(labels[core])) == 3
+    assert adjusted_rand_score(truth[core], labels[core]) > 0.95
+    assert core.mean() > 0.9
+
+
+def test_gap_statistic_rule_picks_the_plant(planted):
+    frame, _ = planted
+    points = frame[["f1", "f2", "f3"]].to_numpy()
+    gaps = cf.gap_statistic(points, list(range(2, 8)), references=3, seed=1)
+    selection = gaps.assign(algorithm="kmeans")
+    assert cf.choose_k(selection, "kmeans", "gap")[0] == PLANTED_K
+
+
+def test_match_to_previous_keeps_ids_when_clusters_come_back_reordered():
+    previous = pd.DataFrame({"cluster_id": [0, 1, 2], "x": [0.0, 10.0, 20.0], "y": [0.0, 0.0, 5.0]})
+    new_centroids = np.array([[19.5, 5.2], [0.3, -0.1], [10.2, 0.4]])
+    np.testing.assert_array_equal(cf.match_to_previous(new_centroids, previous), [2, 0, 1])
+
+
+def test_match_to_previous_gives_new_ids_to_extra_clusters():
+    previous = pd.DataFrame({"cluster_id": [0, 3], "x": [0.0, 10.0]})
+    ids = cf.match_to_previous(np.array([[50.0], [9.0], [1.0]]), previous)
+    np.testing.assert_array_equal(ids, [4, 3, 0])
+
+
+def test_previous_centroids_are_ignored_when_dimensions_changed():
+    rows = pd.DataFrame({"cluster_id": [0, 0], "dimension": ["a", "b"], "centroid_value": [1.0, 2.0]})
+    assert cf.previous_centroid_table(rows, ["a", "c"]) is None
+    assert cf.previous_centroid_table(rows, ["a", "b"]).columns.tolist() == ["cluster_id", "a", "b"]
+
+
+def test_rerun_with_previous_centroids_keeps_every_label(planted):
+    frame, _ = planted
+    config = planted_config()
+    first = cf.fit_clusters(frame, config)
+    shuffled = frame.sample(frac=1.0, random_state=9).reset_index(drop=True)
+    second = cf.fit_clusters(shuffled, dataclasses.replace(config, seed=7), first["centroid"])
+    merged = first["assignment"].merge(second["assignment"], on="customer_id")
+    assert (merged["cluster_id_x"] == merged["cluster_id_y"]).all()
+
+
+def test_nearest_centroid_breaks_ties_to_the_lowest_id():
+    nearest, distance = cf.nearest_centroid(np.array([[0.0], [2.9]]), np.array([[-1.0], [1.0], [3.0]]))
+    np.testing.assert_array_equal(nearest, [0, 2])
+    np.testing.assert_allclose(distance, [1.0, 0.1])
+
+
+def test_to_records_keeps_every_record_type(planted):
+    frame, _ = planted
+    records = cf.to_records(cf.fit_clusters(frame, planted_config(k_max=3)))
+    assert set(records["record_type"]) == {"selection", "scaler", "projection", "centroid", "assignment"}
+    assert (records["record_type"] == "assignment").sum() == len(frame)
+
+
+def test_production_algorithm_must_have_centroids(planted):
+    frame, _ = planted
+    with pytest.raises(ValueError, match="centroid"):
+        cf.fit_clusters(frame, planted_config(production_algorithm="dbscan"))
+
+
+def test_config_values_rendered_as_text_are_parsed():
+    assert cf.parse_config_value("['a', 'b']") == ["a", "b"]
+    assert cf.parse_config_value("{'x': 'max'}") == {"x": "max"}
+    assert cf.parse_config_value("standard") == "standard"
+    assert cf.parse_config_value(3) == 3
