@@ -10,6 +10,7 @@
         incremental_strategy='delete+insert',
         unique_key='occurred_date',
         on_schema_change='fail',
+        post_hook="{{ purge_departed_customers() }}",
     )
 }}
 

@@ -13,6 +13,7 @@
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='fail',
+        post_hook="{{ purge_departed_customers() }}",
     )
 }}
 
