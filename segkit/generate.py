@@ -1,32 +1,45 @@
 """Deterministic, vectorised sample data for the segmentation project.
 
-Writes the seven raw tables of docs/raw_contract.md as Parquet files, one per table,
+Writes the seven raw tables of ``docs/raw_contract.md`` as Parquet files, one per table,
 plus ``_manifest.json`` (seed, sizes, dirt rates and how many rows of each dirt kind
-were injected per table)::
+were injected into each table)::
 
     python -m segkit.generate --customers 5000 --seed 42 --out data/raw
     python -m segkit.generate --customers 1000000 --out /tmp/raw1m --dirt all=0
-    python -m segkit.generate --dirt null_keys=0.05 --dirt invalid_emails=0.02
+    python -m segkit.generate --dirt null_keys=0.05 invalid_emails=0.02
 
-Shapes: heavy-tailed spend (log-normal order values, a few whales), customers who
-never buy, heavy-tailed order counts, repeat purchases that thin out over a
-customer's life, weekly and November/December seasonality, churn, a device and
-channel mix, sessions that run down a page → product → cart → checkout → purchase
-funnel (so carts are abandoned), email sends with lower open and click rates,
-consent grants and revocations, deletion requests, and customers in several time
-zones. Devices browse anonymously before their first login, so identity stitching
-has work to do.
+Why it looks the way it does: the dbt project has to cope with real CRM, order and
+clickstream exports, so the data has their shapes (heavy-tailed spend with a few whales,
+customers who never buy, repeat purchases that thin out, weekly and November/December
+seasonality, churn, a device and channel mix, a page → product → cart → checkout →
+purchase funnel with drop-off, low email open and click rates, consent grants and
+revocations, deletion requests, customers in several time zones, devices that browse
+anonymously before logging in) and their dirt.
 
-Dirt kinds (``DirtRates`` fields, share of rows of each affected table):
-exact_duplicates 1.5%, near_duplicate_emails 1.5%, invalid_emails 1%,
-impossible_ages 1%, non_positive_amounts 1%, null_keys 0.5%, future_timestamps 0.5%,
-late_arriving 2%, multi_identifier_persons 1%, unknown_enums 0.5%. Mixed time zones
-are always present.
+Dirt kinds (``DirtRates`` fields; a rate is the chance that an eligible row is hit):
 
-Everything is drawn from ``numpy.random.Generator(PCG64(seed))`` streams and dates
-are relative to ``end_date``, never the wall clock: the same seed gives the same
-files. Events and email events are generated per block of customers with a
-block-seeded stream, which bounds memory at 1M customers.
+==========================  =======  ===============================================
+kind                        default  tables
+==========================  =======  ===============================================
+exact_duplicates            1.5%     customers, orders, events (full-row copies)
+near_duplicate_emails       1.0%     customers (later version, email differs in case/space)
+invalid_emails              1.0%     customers
+impossible_ages             1.0%     customers (birth_date < 1900 or > end; age < 0 or > 120)
+non_positive_amounts        1.0%     orders (completed, amount 0 or negative)
+null_keys                   0.5%     customers, orders, events
+future_timestamps           0.5%     orders, events (business time in 2031, after _loaded_at)
+late_arriving               2.0%     customers, orders, events (_loaded_at 3-30 days late)
+multi_identifier_persons    1.0%     customers (+ their own orders): second id, same email/phone
+unknown_enums               0.5%     orders (status/currency), events (event_type)
+==========================  =======  ===============================================
+
+Mixed time zones are always present (offsets -480 … +540 minutes, some 'Z').
+
+Determinism: every random draw comes from ``numpy.random.Generator(PCG64(...))``
+streams keyed by the seed (and, for the streamed tables, the block number); dates are
+relative to ``end_date``, never the wall clock. Same config → byte-identical files.
+Events and email events are generated per block of customers and written as Parquet
+row groups, which bounds memory at a million customers.
 """
 
 from __future__ import annotations
@@ -34,7 +47,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,44 +58,253 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-TABLES = (
-    "customers", "orders", "order_lines", "events", "email_events", "consent_events", "deletion_requests",
-)
+DAY = 86_400
 HISTORY_DAYS = 3 * 365
-BLOCK_CUSTOMERS = 100_000
-SECONDS_PER_DAY = 86_400
+PRE_SIGNUP_BROWSING_DAYS = 30
+BLOCK_CUSTOMERS = 50_000
+LATE_MIN_DAYS, LATE_MAX_DAYS = 3, 30
+FUTURE_YEAR_START = np.datetime64("2031-01-01T00:00:00", "s").astype("int64")
+EVENT_ID_STRIDE = 10**9  # event/session ids of block b are b * stride + local number
 
-COUNTRIES = np.array(["US", "GB", "DE", "FR", "ES", "CA", "IN", "JP"])
-COUNTRY_WEIGHTS = np.array([0.42, 0.15, 0.1, 0.09, 0.05, 0.07, 0.06, 0.06])
-# Aligned with COUNTRIES: two candidate UTC offsets in minutes (the US spans zones),
-# the currency and the calling code.
-COUNTRY_OFFSETS = np.array([(-300, -480), (0, 0), (60, 120), (60, 120), (60, 120), (-300, -300), (330, 330),
-                            (540, 540)])
-COUNTRY_CURRENCY = np.array(["USD", "GBP", "EUR", "EUR", "EUR", "USD", "USD", "USD"])
-COUNTRY_CALLING_CODE = np.array(["1", "44", "49", "33", "34", "1", "91", "81"])
-FIRST_NAMES = np.array(["Ana", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jack",
-                        "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara"])
-LAST_NAMES = np.array(["Smith", "Garcia", "Muller", "Martin", "Khan", "Tanaka", "Brown", "Rossi", "Silva",
-                       "Nguyen", "Patel", "Cohen", "Lopez", "Wilson", "Sato", "Dubois"])
-DOMAINS = np.array(["example.com", "mail.example.org", "inbox.example.net", "example.co.uk"])
-GENDERS = np.array(["female", "male", "non_binary", "unknown"])
-INCOME_BANDS = np.array(["low", "medium", "high", "very_high"])
-DEVICES = np.array(["mobile", "desktop", "tablet"])
-CHANNELS = np.array(["direct", "organic", "paid_search", "social", "email", "referral"])
-SALES_CHANNELS = np.array(["web", "app", "store"])
-EVENT_TYPES = np.array(["page_view", "product_view", "add_to_cart", "checkout", "purchase"])
-PAGE_PATHS = np.array(["/home", "/products/", "/cart", "/checkout", "/order/confirmation"])
-CATEGORIES = np.array(["apparel", "shoes", "accessories", "home", "beauty", "electronics", "sports", "toys"])
-CONSENT_PURPOSES = np.array(["marketing_email", "marketing_sms", "personalisation", "analytics"])
+TABLES = (
+    "customers",
+    "orders",
+    "order_lines",
+    "events",
+    "email_events",
+    "consent_events",
+    "deletion_requests",
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "customers": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("email", pa.string()),
+            ("phone", pa.string()),
+            ("first_name", pa.string()),
+            ("last_name", pa.string()),
+            ("birth_date", pa.date32()),
+            ("age", pa.int32()),
+            ("gender", pa.string()),
+            ("income_band", pa.string()),
+            ("country_code", pa.string()),
+            ("region", pa.string()),
+            ("city", pa.string()),
+            ("signup_at", pa.string()),
+            ("is_loyalty_member", pa.bool_()),
+            ("loyalty_tier", pa.string()),
+            ("updated_at", pa.timestamp("us")),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "orders": pa.schema(
+        [
+            ("order_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("customer_email", pa.string()),
+            ("ordered_at", pa.string()),
+            ("amount", pa.float64()),
+            ("currency", pa.string()),
+            ("status", pa.string()),
+            ("sales_channel", pa.string()),
+            ("updated_at", pa.timestamp("us")),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "order_lines": pa.schema(
+        [
+            ("order_line_id", pa.string()),
+            ("order_id", pa.string()),
+            ("product_id", pa.string()),
+            ("category", pa.string()),
+            ("quantity", pa.int32()),
+            ("unit_price", pa.float64()),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "events": pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("anonymous_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("session_id", pa.string()),
+            ("event_type", pa.string()),
+            ("page_path", pa.string()),
+            ("device", pa.string()),
+            ("channel", pa.string()),
+            ("campaign", pa.string()),
+            ("occurred_at", pa.timestamp("us")),
+            ("utc_offset_minutes", pa.int32()),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "email_events": pa.schema(
+        [
+            ("email_event_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("campaign_id", pa.string()),
+            ("event_type", pa.string()),
+            ("occurred_at", pa.string()),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "consent_events": pa.schema(
+        [
+            ("consent_event_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("purpose", pa.string()),
+            ("status", pa.string()),
+            ("occurred_at", pa.string()),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+    "deletion_requests": pa.schema(
+        [
+            ("request_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("email", pa.string()),
+            ("requested_at", pa.string()),
+            ("_loaded_at", pa.timestamp("us")),
+        ]
+    ),
+}
+
+# Countries with their share, two candidate home offsets (minutes), currency, calling code.
+COUNTRIES = pa.array(["US", "GB", "DE", "FR", "ES", "CA", "IN", "JP"])
+COUNTRY_WEIGHTS = np.array([0.40, 0.15, 0.10, 0.09, 0.05, 0.07, 0.07, 0.07])
+COUNTRY_OFFSETS = np.array(
+    [(-300, -480), (0, 0), (60, 120), (60, 120), (60, 120), (-300, -300), (330, 330), (540, 540)]
+)
+COUNTRY_CURRENCY = np.array([0, 2, 1, 1, 1, 0, 0, 0])  # index into CURRENCIES
+COUNTRY_CALLING_CODE = pa.array(["1", "44", "49", "33", "34", "1", "91", "81"])
+COUNTRY_NANP = np.array([True, False, False, False, False, True, False, False])
+OFFSETS = np.array([-480, -300, 0, 60, 120, 330, 540])
+OFFSET_SUFFIXES = pa.array(
+    ["-08:00", "-05:00", "+00:00", "+01:00", "+02:00", "+05:30", "+09:00", "Z"]
+)
+UTC_Z_SHARE = 0.2  # share of ISO strings a source wrote in UTC with 'Z'
+
+FIRST_NAMES = pa.array(
+    [
+        "Ana",
+        "Ben",
+        "Chloe",
+        "David",
+        "Emma",
+        "Farid",
+        "Grace",
+        "Hiro",
+        "Ines",
+        "Jack",
+        "Kofi",
+        "Lena",
+        "Mateo",
+        "Nora",
+        "Omar",
+        "Priya",
+        "Quinn",
+        "Rosa",
+        "Sam",
+        "Tara",
+        "Uma",
+        "Victor",
+        "Wen",
+        "Yusuf",
+    ]
+)
+LAST_NAMES = pa.array(
+    [
+        "Smith",
+        "Garcia",
+        "Muller",
+        "Martin",
+        "Khan",
+        "Tanaka",
+        "Brown",
+        "Rossi",
+        "Silva",
+        "Nguyen",
+        "Patel",
+        "Cohen",
+        "Lopez",
+        "Wilson",
+        "Sato",
+        "Dubois",
+    ]
+)
+DOMAINS = pa.array(["example.com", "mail.example.org", "inbox.example.net", "example.co.uk"])
+GENDERS = pa.array(["female", "male", "non_binary", "unknown", "Female", "MALE"])
+GENDER_WEIGHTS = np.array([0.44, 0.42, 0.02, 0.04, 0.04, 0.04])
+INCOME_BANDS = pa.array(["low", "medium", "high", "very_high"])
+INCOME_WEIGHTS = np.array([0.25, 0.40, 0.25, 0.10])
+TIERS = pa.array(["bronze", "silver", "gold"])
+TIER_WEIGHTS = np.array([0.6, 0.3, 0.1])
+CURRENCIES = pa.array(["USD", "EUR", "GBP", "usd", "eur", "gbp"])
+STATUSES = pa.array(["completed", "refunded", "cancelled", "Completed", "REFUNDED", "Cancelled"])
+STATUS_WEIGHTS = np.array([0.92, 0.05, 0.03])
+SALES_CHANNELS = pa.array(["web", "app", "store"])
+SALES_CHANNEL_WEIGHTS = np.array([0.5, 0.35, 0.15])
+DEVICES = pa.array(["mobile", "desktop", "tablet"])
+DEVICE_WEIGHTS = np.array([0.55, 0.35, 0.10])
+CHANNELS = pa.array(["direct", "organic", "paid_search", "social", "email", "referral"])
+CHANNEL_WEIGHTS = np.array([0.30, 0.25, 0.15, 0.10, 0.12, 0.08])
+CAMPAIGN_CHANNELS = np.array([False, False, True, True, True, False])
+EVENT_TYPES = pa.array(["page_view", "product_view", "add_to_cart", "checkout", "purchase"])
+PAGE_PATHS = pa.array(["/", "/products/", "/cart", "/checkout", "/order/confirmation"])
+CATEGORIES = pa.array(
+    ["apparel", "shoes", "accessories", "home", "beauty", "electronics", "sports", "toys"]
+)
+CONSENT_PURPOSES = pa.array(["marketing_email", "marketing_sms", "personalisation", "analytics"])
 CONSENT_GRANT_RATES = np.array([0.7, 0.3, 0.8, 0.9])
+CONSENT_REVOKE_RATE = 0.15
+EMAIL_CAMPAIGNS = 13  # fortnightly sends over the last half year
+# Local hour-of-day activity: quiet nights, lunchtime bump, evening peak.
+HOUR_WEIGHTS = np.array(
+    [
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.4,
+        0.8,
+        1.5,
+        2.2,
+        2.6,
+        2.8,
+        3.0,
+        3.4,
+        3.2,
+        2.9,
+        2.8,
+        2.9,
+        3.2,
+        3.8,
+        4.3,
+        4.5,
+        4.0,
+        3.0,
+        1.8,
+    ]
+)
+# Funnel: page views (geometric), product views (binomial), then cart → checkout → purchase.
+PAGE_VIEW_P, PRODUCT_VIEWS_N, PRODUCT_VIEW_P = 0.45, 3, 0.45
+CART_P, CHECKOUT_P, PURCHASE_P = 0.35, 0.55, 0.8
+BAD_EMAIL_FORMS = 4
+UNKNOWN_STATUS, UNKNOWN_CURRENCY, UNKNOWN_EVENT_TYPE = "shipped?", "XYZ", "scroll_depth?"
 
 
 @dataclass(frozen=True)
 class DirtRates:
-    """Share of rows of each affected table that get each kind of dirt."""
+    """Chance that an eligible row gets each kind of dirt (see the module docstring).
+
+    Defaults are ~1-2 %: enough rows for every quarantine rule to fire on a demo-sized
+    data set, few enough that segment shapes stay realistic.
+    """
 
     exact_duplicates: float = 0.015
-    near_duplicate_emails: float = 0.015
+    near_duplicate_emails: float = 0.01
     invalid_emails: float = 0.01
     impossible_ages: float = 0.01
     non_positive_amounts: float = 0.01
@@ -89,16 +314,21 @@ class DirtRates:
     multi_identifier_persons: float = 0.01
     unknown_enums: float = 0.005
 
-    def override(self, assignments: list[str]) -> "DirtRates":
-        """Apply NAME=RATE assignments; ``all=RATE`` sets every rate first."""
+    def __post_init__(self) -> None:
+        for name, rate in dataclasses.asdict(self).items():
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"dirt rate {name}={rate} must be between 0 and 1")
+
+    def override(self, assignments: list[str]) -> DirtRates:
+        """Apply NAME=RATE assignments in order; ``all=RATE`` sets every rate."""
         values = dataclasses.asdict(self)
         for assignment in assignments:
-            name, _, rate_text = assignment.partition("=")
+            name, sep, rate_text = assignment.partition("=")
+            if not sep:
+                raise ValueError(f"dirt assignment {assignment!r} is not NAME=RATE")
             rate = float(rate_text)
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError(f"dirt rate {assignment!r} must be between 0 and 1")
             if name == "all":
-                values = {key: rate for key in values}
+                values = dict.fromkeys(values, rate)
             elif name in values:
                 values[name] = rate
             else:
@@ -113,604 +343,1129 @@ class GeneratorConfig:
     customers: int = 5_000
     seed: int = 42
     end_date: str = "2026-10-31"
-    orders_per_customer: float = 10.0
+    orders_per_customer: float = 10.0  # mean order count among customers who buy
     events_per_customer: float = 50.0
-    dirt: DirtRates = field(default_factory=DirtRates)
+    dirt: DirtRates = DirtRates()
+
+    @property
+    def end(self) -> int:
+        """Last second of ``end_date`` (UTC epoch seconds): history ends here."""
+        return (
+            int(np.datetime64(self.end_date, "D").astype("datetime64[s]").astype("int64")) + DAY - 1
+        )
+
+    @property
+    def start(self) -> int:
+        """First second of the ~3-year history."""
+        return self.end - HISTORY_DAYS * DAY + 1
 
 
-# --------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------------- helpers
+
+
+def _rng(seed: int, *keys: int) -> np.random.Generator:
+    """An independent stream per (seed, purpose, block): adding a table or a block never
+    shifts the draws of another, so outputs stay comparable across versions."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *keys])))
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
-    """'<prefix><number>' ids built in Arrow, not Python."""
-    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(numbers, pa.int64()), pa.string()), "")
+    """'<prefix><number>' ids built in Arrow (no Python string per row)."""
+    return pc.binary_join_element_wise(
+        prefix, pc.cast(pa.array(numbers, pa.int64()), pa.string()), ""
+    )
 
 
-def _ids_or_null(prefix: str, numbers: np.ndarray, is_null: np.ndarray) -> pa.Array:
-    """Like _ids, with nulls where ``is_null`` is true."""
-    return pc.if_else(pa.array(~is_null), _ids(prefix, numbers), pa.scalar(None, pa.string()))
+def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """values[index] for categorical lookups: an Arrow take instead of numpy strings."""
+    return pc.take(values, pa.array(index, pa.int32() if len(values) < 2**31 else pa.int64()))
 
 
-def _seconds_to_timestamp(seconds: np.ndarray) -> pa.Array:
-    """Epoch seconds → Arrow timestamp[us] (naive, the caller says in which zone)."""
-    return pa.array(seconds.astype("int64") * 1_000_000, pa.timestamp("us"))
+def _categorical(rng: np.random.Generator, size: int, weights: np.ndarray) -> np.ndarray:
+    """Indices drawn with the given weights (inverse CDF: fast and vectorised)."""
+    cumulative = np.cumsum(weights / weights.sum())
+    return np.minimum(np.searchsorted(cumulative, rng.random(size), side="right"), len(weights) - 1)
 
 
-def _iso_with_offset(utc_seconds: np.ndarray, offset_minutes: np.ndarray) -> pa.Array:
-    """ISO-8601 text of the local time with its UTC offset ('2026-03-01 10:15:00+02:00', or 'Z')."""
-    if len(utc_seconds) == 0:
-        return pa.array([], pa.string())
-    local = pa.array(utc_seconds.astype("int64") + offset_minutes.astype("int64") * 60, pa.timestamp("s"))
-    text = pc.strftime(local, format="%Y-%m-%d %H:%M:%S")
-    sign = np.where(offset_minutes < 0, "-", "+")
-    hours = np.char.zfill((np.abs(offset_minutes) // 60).astype(str), 2)
-    minutes = np.char.zfill((np.abs(offset_minutes) % 60).astype(str), 2)
-    suffix = np.char.add(np.char.add(np.char.add(sign, hours), ":"), minutes)
-    suffix = np.where(offset_minutes == 0, "Z", suffix)
-    return pc.binary_join_element_wise(text, pa.array(suffix), "")
+def _timestamps(seconds: np.ndarray) -> pa.Array:
+    """Epoch seconds → naive Arrow timestamp[us]; the caller knows the zone."""
+    return pa.array(np.asarray(seconds, dtype="int64") * 1_000_000, pa.timestamp("us"))
 
 
-def _epoch(date_text: str) -> int:
-    return int(np.datetime64(date_text, "s").astype("int64"))
+def _iso(utc_seconds: np.ndarray, offset_minutes: np.ndarray, as_utc: np.ndarray) -> pa.Array:
+    """ISO-8601 text with a UTC offset: local wall clock + '+05:30', or UTC + 'Z' where
+    ``as_utc``. Arrow's timestamp → string cast gives 'YYYY-MM-DD HH:MM:SS' an order of
+    magnitude faster than strftime."""
+    offset = np.where(as_utc, 0, offset_minutes).astype("int64")
+    local = pa.array(np.asarray(utc_seconds, dtype="int64") + offset * 60, pa.timestamp("s"))
+    suffix = np.where(as_utc, len(OFFSETS), np.searchsorted(OFFSETS, offset_minutes))
+    return pc.binary_join_element_wise(
+        pc.cast(local, pa.string()), _take(OFFSET_SUFFIXES, suffix), ""
+    )
 
 
-def _day_weights(start: int, days: int) -> np.ndarray:
-    """Relative activity per calendar day: a weekly rhythm and a November/December peak."""
-    dates = (np.datetime64(start, "s").astype("datetime64[D]") + np.arange(days)).astype("datetime64[D]")
-    weekday = (dates.astype("int64") + 3) % 7  # 0 = Monday
-    month = dates.astype("datetime64[M]").astype("int64") % 12 + 1
-    weekly = np.where(weekday >= 5, 1.25, 1.0)
-    yearly = np.where(month == 11, 1.6, np.where(month == 12, 1.8, np.where(month == 1, 0.8, 1.0)))
-    return weekly * yearly
+def _load_time(
+    business: np.ndarray, rng: np.random.Generator, end: int, lo: int = 300, hi: int = 7200
+) -> np.ndarray:
+    """When a row normally lands: minutes to hours after its business time, but never
+    after the end of history (the warehouse's 'now')."""
+    return np.minimum(business + rng.integers(lo, hi, len(business)), end)
 
 
-class _Calendar:
-    """Draws activity days inside a customer's active span from the seasonal density."""
-
-    def __init__(self, start: int, days: int) -> None:
-        self.start = start
-        self.cumulative = np.concatenate([[0.0], np.cumsum(_day_weights(start, days))])
-
-    def draw(self, span_start: np.ndarray, span_end: np.ndarray, u: np.ndarray, rng: np.random.Generator,
-             decay: float = 1.0) -> np.ndarray:
-        """Epoch seconds in [span_start, span_end]; ``decay`` > 1 crowds draws toward the start."""
-        lo = np.interp((span_start - self.start) / SECONDS_PER_DAY, np.arange(len(self.cumulative)),
-                       self.cumulative)
-        hi = np.interp((span_end - self.start) / SECONDS_PER_DAY, np.arange(len(self.cumulative)),
-                       self.cumulative)
-        target = lo + (hi - lo) * u ** decay
-        day = np.clip(np.searchsorted(self.cumulative, target) - 1, 0, len(self.cumulative) - 2)
-        seconds = self.start + day * SECONDS_PER_DAY + rng.integers(0, SECONDS_PER_DAY, len(u))
-        return np.clip(seconds, span_start, span_end)
+def _rows(
+    rng: np.random.Generator, size: int, rate: float, eligible: np.ndarray | None = None
+) -> np.ndarray:
+    """Sorted indices of rows hit by a Bernoulli(rate) draw, among ``eligible`` rows."""
+    if rate <= 0 or size == 0:
+        return np.zeros(0, dtype="int64")
+    hit = rng.random(size) < rate
+    if eligible is not None:
+        hit &= eligible
+    return np.flatnonzero(hit)
 
 
-def _pick(rng: np.random.Generator, count: int, rate: float) -> np.ndarray:
-    """Indices of a random ``rate`` share of ``count`` rows (exactly round(rate × count))."""
-    k = int(round(rate * count))
-    return np.sort(rng.choice(count, size=k, replace=False)) if k else np.array([], dtype="int64")
-
-
-def _set(table: pa.Table, name: str, values: pa.Array | np.ndarray) -> pa.Table:
-    """Replace a column keeping its position and type."""
-    index = table.schema.get_field_index(name)
-    kind = table.schema.field(index).type
-    return table.set_column(index, pa.field(name, kind), pa.array(values, kind) if not isinstance(
-        values, (pa.Array, pa.ChunkedArray)) else pc.cast(values, kind))
-
-
-def _replace_rows(table: pa.Table, name: str, rows: np.ndarray, values: np.ndarray | list | object) -> pa.Table:
-    """Set column ``name`` to ``values`` on ``rows``, in Arrow (no Python objects per row)."""
+def _replace(column: pa.Array | pa.ChunkedArray, rows: np.ndarray, values: pa.Array) -> pa.Array:
+    """``column`` with ``rows`` (sorted) replaced by ``values``, all in Arrow."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     if len(rows) == 0:
-        return table
-    index = table.schema.get_field_index(name)
-    kind = table.schema.field(index).type
-    mask = np.zeros(table.num_rows, dtype=bool)
+        return column
+    mask = np.zeros(len(column), dtype=bool)
     mask[rows] = True
-    replacement = np.broadcast_to(np.asarray(values, dtype=object), len(rows))
-    column = pc.replace_with_mask(table.column(name).combine_chunks(), pa.array(mask),
-                                  pa.array(list(replacement), kind))
-    return table.set_column(index, pa.field(name, kind), column)
+    return pc.replace_with_mask(column, pa.array(mask), pc.cast(values, column.type))
 
 
-# --------------------------------------------------------------------------- people
+def _table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
+    """A table in the contract's column order and types."""
+    schema = SCHEMAS[name]
+    return pa.table([pc.cast(columns[f.name], f.type) for f in schema], schema=schema)
 
 
-def _customers(config: GeneratorConfig, rng: np.random.Generator, calendar: _Calendar) -> dict[str, np.ndarray]:
-    """One clean CRM record per person, plus the hidden traits activity is drawn from."""
-    n = config.customers
-    end = _epoch(config.end_date) + SECONDS_PER_DAY - 1
-    start = end - HISTORY_DAYS * SECONDS_PER_DAY
-    country_index = rng.choice(len(COUNTRIES), size=n, p=COUNTRY_WEIGHTS)
-    offset = COUNTRY_OFFSETS[country_index, (rng.random(n) < 0.4).astype("int64")]
-    # more recent sign-ups than old ones: the customer base grows
-    signup = calendar.draw(np.full(n, start), np.full(n, end - 7 * SECONDS_PER_DAY), rng.random(n) ** 0.7, rng)
-    lifetime_days = rng.exponential(600.0, n)
-    churn = np.minimum(signup + lifetime_days * SECONDS_PER_DAY, end).astype("int64")
-    first = rng.choice(FIRST_NAMES, size=n)
-    last = rng.choice(LAST_NAMES, size=n)
-    number = np.arange(n)
-    local_part = np.char.add(np.char.add(np.char.add(np.char.lower(first), "."), np.char.lower(last)),
-                             number.astype(str))
-    email = np.char.add(np.char.add(local_part, "@"), rng.choice(DOMAINS, size=n))
-    national = rng.integers(2_000_000_000, 9_999_999_999, n).astype(str)
-    calling = COUNTRY_CALLING_CODE[country_index]
-    style = rng.integers(0, 3, n)
-    us_style = np.char.add(np.char.add(np.char.add("(", _slice(national, 0, 3)), ") "),
-                           np.char.add(np.char.add(_slice(national, 3, 6), "-"), _slice(national, 6, 10)))
-    intl = np.char.add(np.char.add(np.char.add("+", calling), " "), national)
-    zero = np.char.add(np.char.add("00", calling), national)
-    phone = np.where((calling == "1") & (style == 0), us_style, np.where(style == 1, zero, intl))
-    age = np.clip(rng.normal(40, 13, n), 16, 90)
-    birth = (end - age * 365.25 * SECONDS_PER_DAY).astype("int64")
-    birth_known = rng.random(n) < 0.75
-    loyalty = rng.random(n) < 0.3
-    tier = np.where(loyalty, rng.choice(np.array(["bronze", "silver", "gold"]), size=n, p=[0.6, 0.3, 0.1]), "")
-    # hidden traits
-    buyer = rng.random(n) < 0.8
-    spend_level = rng.lognormal(0.0, 0.6, n) * np.where(rng.random(n) < 0.005, 8.0, 1.0)
-    activity = rng.gamma(1.2, 1.0 / 1.2, n)
-    return {
-        "number": number, "country": COUNTRIES[country_index], "country_index": country_index, "offset": offset, "signup": signup, "churn": churn,
-        "first": first, "last": last, "email": email, "phone": phone, "birth": birth, "birth_known": birth_known,
-        "age": age.astype("int64"), "gender": rng.choice(GENDERS, size=n, p=[0.49, 0.46, 0.02, 0.03]),
-        "income": rng.choice(INCOME_BANDS, size=n, p=[0.25, 0.4, 0.25, 0.1]), "loyalty": loyalty, "tier": tier,
-        "buyer": buyer, "spend_level": spend_level, "activity": activity, "end": np.int64(end),
-    }
-
-
-def _slice(values: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Vectorised fixed-position substring of a numpy string array."""
-    arrow = pc.utf8_slice_codeunits(pa.array(values), start, stop)
-    return np.asarray(arrow.to_numpy(zero_copy_only=False), dtype=str)
-
-
-def _customer_table(people: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
-    n = len(people["number"])
-    updated = people["signup"] + rng.integers(0, 200, n) * SECONDS_PER_DAY
-    updated = np.minimum(updated, people["end"] - 3600)
-    region = np.char.add("R", (people["number"] % 20).astype(str))
-    city = np.char.add("City", (people["number"] % 150).astype(str))
-    return pa.table({
-        "customer_id": _ids("C", people["number"]),
-        "email": pa.array(people["email"]),
-        "phone": pa.array(people["phone"]),
-        "first_name": pa.array(people["first"]),
-        "last_name": pa.array(people["last"]),
-        "birth_date": pa.array(np.where(people["birth_known"], people["birth"], np.iinfo("int64").min)
-                               .astype("datetime64[s]").astype("datetime64[D]"),
-                               mask=~people["birth_known"]),
-        "age": pa.array(people["age"].astype("int32"), pa.int32(), mask=people["birth_known"]),
-        "gender": pa.array(people["gender"]),
-        "income_band": pa.array(people["income"]),
-        "country_code": pa.array(np.where(rng.random(n) < 0.1, np.char.add(" ", np.char.lower(people["country"])),
-                                          people["country"])),
-        "region": pa.array(region),
-        "city": pa.array(city),
-        "signup_at": _iso_with_offset(people["signup"], people["offset"]),
-        "is_loyalty_member": pa.array(people["loyalty"]),
-        "loyalty_tier": pa.array(people["tier"], mask=~people["loyalty"]),
-        "updated_at": _seconds_to_timestamp(updated),
-        "_loaded_at": _seconds_to_timestamp(updated + rng.integers(300, 7200, n)),
-    })
-
-
-# --------------------------------------------------------------------------- orders
-
-
-def _orders(config: GeneratorConfig, people: dict[str, np.ndarray], rng: np.random.Generator,
-            calendar: _Calendar) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    n = len(people["number"])
-    buyer_mean = config.orders_per_customer / 0.8
-    counts = np.where(people["buyer"], 1 + rng.poisson(rng.gamma(0.9, max(buyer_mean - 1, 0.01) / 0.9, n)), 0)
-    owner = np.repeat(np.arange(n), counts)
-    m = len(owner)
-    # repeat purchases thin out over a customer's life (decay > 1 crowds them early)
-    ordered = calendar.draw(people["signup"][owner], people["churn"][owner], rng.random(m), rng, decay=1.4)
-    amount = np.round(rng.lognormal(3.9, 0.7, m) * people["spend_level"][owner], 2)
-    status = rng.choice(np.array(["completed", "refunded", "cancelled"]), size=m, p=[0.92, 0.05, 0.03])
-    status = np.where(rng.random(m) < 0.1, np.char.capitalize(status), status)
-    currency = COUNTRY_CURRENCY[people["country_index"][owner]]
-    currency = np.where(rng.random(m) < 0.1, np.char.lower(currency), currency)
-    guest = rng.random(m) < 0.03
-    updated = ordered + rng.integers(60, 3 * SECONDS_PER_DAY, m)
-    updated = np.minimum(updated, people["end"])
-    table = pa.table({
-        "order_id": _ids("O", np.arange(m)),
-        "customer_id": _ids_or_null("C", people["number"][owner], guest),
-        "customer_email": pa.array(people["email"][owner], mask=~guest),
-        "ordered_at": _iso_with_offset(ordered, people["offset"][owner]),
-        "amount": pa.array(amount),
-        "currency": pa.array(currency),
-        "status": pa.array(status),
-        "sales_channel": pa.array(rng.choice(SALES_CHANNELS, size=m, p=[0.5, 0.35, 0.15])),
-        "updated_at": _seconds_to_timestamp(updated),
-        "_loaded_at": _seconds_to_timestamp(updated + rng.integers(300, 7200, m)),
-    })
-    return table, {"owner": owner, "ordered": ordered, "amount": amount}
-
-
-def _order_lines(orders: pa.Table, facts: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
-    """1-5 lines per order whose quantity × unit price add up to the order amount (to the cent)."""
-    m = orders.num_rows
-    lines = 1 + np.minimum(rng.poisson(1.0, m), 4)
-    order_index = np.repeat(np.arange(m), lines)
-    k = len(order_index)
-    weights = rng.random(k) + 0.2
-    totals = np.bincount(order_index, weights=weights, minlength=m)
-    quantity = 1 + rng.poisson(0.4, k)
-    line_total = facts["amount"][order_index] * weights / totals[order_index]
-    unit_price = np.round(line_total / quantity, 2)
-    product = rng.zipf(1.3, k) % 500
-    return pa.table({
-        "order_line_id": _ids("L", np.arange(k)),
-        "order_id": pc.take(orders.column("order_id"), pa.array(order_index)),
-        "product_id": _ids("P", product),
-        "category": pa.array(CATEGORIES[product % len(CATEGORIES)]),
-        "quantity": pa.array(quantity.astype("int32")),
-        "unit_price": pa.array(unit_price),
-        "_loaded_at": pc.take(orders.column("_loaded_at"), pa.array(order_index)),
-    })
-
-
-# --------------------------------------------------------------------------- events
-
-
-def _event_block(config: GeneratorConfig, people: dict[str, np.ndarray], block: np.ndarray, rng: np.random.Generator,
-                 calendar: _Calendar, first_session: int, first_event: int) -> tuple[pa.Table, int, int]:
-    """Sessions and their events for one block of customers."""
-    n = len(block)
-    devices_per_customer = 1 + np.minimum(rng.poisson(0.5, n), 2)
-    device_owner = np.repeat(block, devices_per_customer)
-    d = len(device_owner)
-    device_kind = rng.choice(DEVICES, size=d, p=[0.55, 0.35, 0.10])
-    device_id = block[0] * 3 + np.arange(d)  # stable, unique across blocks (≤ 3 devices each)
-    # a device browses anonymously until its first login; some never log in
-    login_share = np.where(rng.random(d) < 0.1, 2.0, rng.random(d) ** 2)
-    signup, churn = people["signup"][device_owner], people["churn"][device_owner]
-    login_at = signup + (churn - signup) * np.minimum(login_share, 1.0) + np.where(login_share > 1, 10**10, 0)
-    sessions_per_device = rng.poisson(
-        config.events_per_customer / 4.0 * people["activity"][device_owner] / devices_per_customer.repeat(
-            devices_per_customer))
-    session_device = np.repeat(np.arange(d), sessions_per_device)
-    s = len(session_device)
-    start = calendar.draw(signup[session_device] - 30 * SECONDS_PER_DAY, churn[session_device], rng.random(s), rng)
-    # funnel: page views → product views → cart → checkout → purchase
-    pages = 1 + rng.geometric(0.45, s) - 1
-    product_views = rng.binomial(3, 0.45, s)
-    cart = (product_views > 0) & (rng.random(s) < 0.35)
-    checkout = cart & (rng.random(s) < 0.55)
-    purchase = checkout & (rng.random(s) < 0.8)
-    counts = np.stack([pages, product_views, cart, checkout, purchase], axis=1).astype("int64")
-    per_session = counts.sum(axis=1)
-    event_session = np.repeat(np.arange(s), per_session)
-    e = len(event_session)
-    event_type = np.repeat(np.tile(np.arange(5), s), counts.ravel())
-    gaps = rng.exponential(45.0, e).astype("int64") + 1
-    cumulative = np.cumsum(gaps)
-    session_first = np.concatenate([[0], np.cumsum(per_session)[:-1]])
-    base = np.repeat(cumulative[session_first] - gaps[session_first], per_session)
-    occurred = start[event_session] + cumulative - base
-    device = session_device[event_session]
-    owner = device_owner[device]
-    logged_in = occurred >= login_at[device]
-    channel = rng.choice(CHANNELS, size=s, p=[0.3, 0.25, 0.15, 0.1, 0.12, 0.08])
-    campaign_id = rng.integers(1, 40, s)
-    has_campaign = np.isin(channel, ["paid_search", "social", "email"])
-    offset = people["offset"][owner]
-    path = np.char.add(PAGE_PATHS[event_type], np.where(event_type == 1, (rng.zipf(1.3, e) % 500).astype(str), ""))
-    table = pa.table({
-        "event_id": _ids("E", first_event + np.arange(e)),
-        "anonymous_id": _ids("A", device_id[device]),
-        "customer_id": _ids_or_null("C", people["number"][owner], ~logged_in),
-        "session_id": _ids("S", first_session + event_session),
-        "event_type": pa.array(EVENT_TYPES[event_type]),
-        "page_path": pa.array(path),
-        "device": pa.array(device_kind[device]),
-        "channel": pa.array(channel[event_session]),
-        "campaign": pa.array(np.char.add("cmp_", campaign_id[event_session].astype(str)),
-                             mask=~has_campaign[event_session]),
-        "occurred_at": _seconds_to_timestamp(occurred + offset.astype("int64") * 60),
-        "utc_offset_minutes": pa.array(offset.astype("int32")),
-        "_loaded_at": _seconds_to_timestamp(occurred + rng.integers(5, 3600, e)),
-    })
-    return table, first_session + s, first_event + e
-
-
-def _email_block(people: dict[str, np.ndarray], block: np.ndarray, rng: np.random.Generator,
-                 first_id: int) -> tuple[pa.Table, int]:
-    """Fortnightly campaign sends over the last half year, with opens, clicks and unsubscribes."""
-    end = int(people["end"])
-    campaigns = np.arange(13)
-    send_at = end - (13 - campaigns) * 14 * SECONDS_PER_DAY + 9 * 3600
-    receives = rng.random(len(block)) < 0.7
-    customers = block[receives]
-    engaged = rng.beta(1.2, 3.0, len(customers))
-    owner = np.repeat(customers, len(campaigns))
-    campaign = np.tile(campaigns, len(customers))
-    sent = send_at[campaign]
-    alive = (sent >= people["signup"][owner]) & (sent <= people["churn"][owner] + 60 * SECONDS_PER_DAY)
-    owner, campaign, sent = owner[alive], campaign[alive], sent[alive]
-    p_open = np.repeat(engaged, len(campaigns))[alive]
-    opened = rng.random(len(owner)) < p_open
-    clicked = opened & (rng.random(len(owner)) < 0.3)
-    unsubscribed = rng.random(len(owner)) < 0.004
-    kinds = [("send", np.ones(len(owner), bool), 0), ("open", opened, 3600), ("click", clicked, 4000),
-             ("unsubscribe", unsubscribed, 5000)]
-    rows_owner = np.concatenate([owner[mask] for _, mask, _ in kinds])
-    rows_campaign = np.concatenate([campaign[mask] for _, mask, _ in kinds])
-    rows_type = np.concatenate([np.full(mask.sum(), name) for name, mask, _ in kinds])
-    rows_at = np.concatenate([sent[mask] + delay + rng.integers(0, 3 * SECONDS_PER_DAY if delay else 60,
-                                                                   mask.sum()) for _, mask, delay in kinds])
-    count = len(rows_owner)
-    table = pa.table({
-        "email_event_id": _ids("M", first_id + np.arange(count)),
-        "customer_id": _ids("C", people["number"][rows_owner]),
-        "campaign_id": _ids("cmp_email_", rows_campaign),
-        "event_type": pa.array(rows_type),
-        "occurred_at": _iso_with_offset(rows_at, np.zeros(count, dtype="int64")),
-        "_loaded_at": _seconds_to_timestamp(rows_at + rng.integers(60, 7200, count)),
-    })
-    return table, first_id + count
-
-
-def _consent(people: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
-    """A grant per purpose at sign-up for most customers; some grants are revoked later."""
-    n = len(people["number"])
-    grants = rng.random((n, len(CONSENT_PURPOSES))) < CONSENT_GRANT_RATES
-    owner, purpose = np.nonzero(grants)
-    granted_at = people["signup"][owner] + rng.integers(0, 600, len(owner))
-    revoke = rng.random(len(owner)) < 0.15
-    revoked_at = granted_at + (people["end"] - granted_at) * rng.random(len(owner))
-    owner_all = np.concatenate([owner, owner[revoke]])
-    purpose_all = np.concatenate([purpose, purpose[revoke]])
-    status = np.concatenate([np.full(len(owner), "granted"), np.full(revoke.sum(), "revoked")])
-    at = np.concatenate([granted_at, revoked_at[revoke].astype("int64")])
-    count = len(owner_all)
-    return pa.table({
-        "consent_event_id": _ids("K", np.arange(count)),
-        "customer_id": _ids("C", people["number"][owner_all]),
-        "purpose": pa.array(CONSENT_PURPOSES[purpose_all]),
-        "status": pa.array(status),
-        "occurred_at": _iso_with_offset(at, people["offset"][owner_all]),
-        "_loaded_at": _seconds_to_timestamp(at + rng.integers(60, 7200, count)),
-    })
-
-
-def _deletions(people: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
-    """Erasure requests from 0.5% of customers; a third name only their email."""
-    n = len(people["number"])
-    who = _pick(rng, n, 0.005)
-    by_email = rng.random(len(who)) < 0.33
-    at = people["end"] - rng.integers(1, 60, len(who)) * SECONDS_PER_DAY
-    return pa.table({
-        "request_id": _ids("D", np.arange(len(who))),
-        "customer_id": _ids_or_null("C", people["number"][who], by_email),
-        "email": pa.array(people["email"][who], pa.string(), mask=~by_email),
-        "requested_at": _iso_with_offset(at, people["offset"][who]),
-        "_loaded_at": _seconds_to_timestamp(at + 3600),
-    })
-
-
-# --------------------------------------------------------------------------- dirt
-
-
-def _case_space_variant(emails: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Same address, different case and surrounding whitespace."""
-    upper = np.char.upper(emails)
-    title = np.char.title(emails)
-    variant = np.where(rng.random(len(emails)) < 0.5, upper, title)
-    return np.char.add(np.char.add(np.where(rng.random(len(emails)) < 0.5, "  ", ""), variant), " ")
-
-
-def _inject_customer_dirt(table: pa.Table, people: dict[str, np.ndarray], rates: DirtRates,
-                          rng: np.random.Generator, end: int) -> tuple[pa.Table, dict[str, int], pa.Table]:
-    """Dirt in CRM records. Returns the table, counts, and the extra person records
-    (multi_identifier_persons) whose orders the caller adds."""
-    n = table.num_rows
-    counts: dict[str, int] = {}
-    invalid = _pick(rng, n, rates.invalid_emails)
-    bad_forms = np.array(["{}@", "{}.example.com", "{} x@example.com", "{}@@example.com"])
-    local = np.char.add("user", invalid.astype(str))
-    bad = np.array([form.format(value) for form, value in zip(rng.choice(bad_forms, len(invalid)), local)])
-    table = _replace_rows(table, "email", invalid, bad)
-    counts["invalid_emails"] = len(invalid)
-
-    ages = _pick(rng, n, rates.impossible_ages)
-    births = np.where(rng.random(len(ages)) < 0.5, np.datetime64("1890-05-01"), np.datetime64("2031-01-01"))
-    births = births.astype("datetime64[D]")
-    birth_column = table.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    birth_column[ages] = births
-    table = _set(table, "birth_date", pa.array(birth_column, pa.date32()))
-    counts["impossible_ages"] = len(ages)
-
-    unknown = _pick(rng, n, rates.unknown_enums)
-    table = _replace_rows(table, "gender", unknown, "unspecified?")
-    counts["unknown_enums"] = len(unknown)
-
-    # one person under a second CRM id, sharing the email (any case) or the phone
-    persons = _pick(rng, n, rates.multi_identifier_persons)
-    extra = table.take(pa.array(persons))
-    share_email = rng.random(len(persons)) < 0.6
-    extra = _set(extra, "customer_id", _ids("C", 10_000_000_000 + persons))
-    emails = people["email"][persons]
-    extra = _set(extra, "email", np.where(share_email, _case_space_variant(emails, rng), None))
-    extra = _set(extra, "phone", np.where(share_email, None, people["phone"][persons]))
-    counts["multi_identifier_persons"] = len(persons)
-
-    near = _pick(rng, n, rates.near_duplicate_emails)
-    versions = table.take(pa.array(near))
-    versions = _set(versions, "email", _case_space_variant(people["email"][near], rng))
-    newer = np.minimum(people["signup"][near] + 300 * SECONDS_PER_DAY, end - 60)
-    versions = _set(versions, "updated_at", _seconds_to_timestamp(newer))
-    versions = _set(versions, "_loaded_at", _seconds_to_timestamp(newer + 600))
-    counts["near_duplicate_emails"] = len(near)
-
-    table = pa.concat_tables([table, extra, versions])
-    nulls = _pick(rng, table.num_rows, rates.null_keys)
-    table = _replace_rows(table, "customer_id", nulls, None)
-    counts["null_keys"] = len(nulls)
-    table, counts["exact_duplicates"] = _duplicate(table, rates.exact_duplicates, rng)
-    counts["late_arriving"] = 0
-    return table, counts, extra
-
-
-def _duplicate(table: pa.Table, rate: float, rng: np.random.Generator) -> tuple[pa.Table, int]:
-    """Append exact copies of a random share of rows."""
-    rows = _pick(rng, table.num_rows, rate)
+def _duplicate(table: pa.Table, rng: np.random.Generator, rate: float) -> tuple[pa.Table, int]:
+    """Append full-row copies of a share of rows (a re-sent batch, a double load)."""
+    rows = _rows(rng, table.num_rows, rate)
+    if len(rows) == 0:
+        return table, 0
     return pa.concat_tables([table, table.take(pa.array(rows))]), len(rows)
 
 
-def _late(table: pa.Table, column: str, rate: float, rng: np.random.Generator) -> tuple[pa.Table, int]:
-    """Shift the load time of a share of rows 3-30 days after the business time."""
-    rows = _pick(rng, table.num_rows, rate)
-    loaded = table.column(column).to_numpy(zero_copy_only=False).astype("datetime64[us]").copy()
-    loaded[rows] = loaded[rows] + rng.integers(3, 31, len(rows)).astype("timedelta64[D]")
-    return _set(table, column, loaded), len(rows)
+def _late(
+    loaded: np.ndarray, business: np.ndarray, rng: np.random.Generator, rate: float, end: int
+) -> tuple[np.ndarray, int]:
+    """Make a share of rows land 3-30 days after their business time. Only rows old
+    enough to land before ``end`` are eligible, so no load lies after the history."""
+    rows = _rows(rng, len(loaded), rate, eligible=business < end - LATE_MAX_DAYS * DAY)
+    loaded = loaded.copy()
+    loaded[rows] = business[rows] + rng.integers(
+        LATE_MIN_DAYS * DAY, LATE_MAX_DAYS * DAY, len(rows)
+    )
+    return loaded, len(rows)
 
 
-def _future(table: pa.Table, column: str, rate: float, rng: np.random.Generator,
-            iso: bool) -> tuple[pa.Table, int]:
-    """Business time in 2031, after the row was loaded."""
-    rows = _pick(rng, table.num_rows, rate)
-    if iso:
-        return _replace_rows(table, column, rows, "2031-06-01 12:00:00+00:00"), len(rows)
-    values = table.column(column).to_numpy(zero_copy_only=False).astype("datetime64[us]").copy()
-    values[rows] = np.datetime64("2031-06-01T12:00:00", "us")
-    return _set(table, column, values), len(rows)
+class _Calendar:
+    """Draws activity times from a seasonal density: weekends busier, November and
+    December peaking, evenings busier than nights (in local time)."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.first_day = start // DAY
+        days = self.first_day + np.arange((end - start) // DAY + 2)
+        weekday = (days + 3) % 7  # epoch day 0 was a Thursday; 0 = Monday
+        month = days.astype("datetime64[D]").astype("datetime64[M]").astype("int64") % 12 + 1
+        weight = np.where(weekday >= 5, 1.3, 1.0) * np.select(
+            [month == 11, month == 12, month == 1], [1.7, 2.0, 0.8], 1.0
+        )
+        self.cumulative = np.concatenate([[0.0], np.cumsum(weight)])
+        self.hour_cdf = np.cumsum(HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+
+    def draw(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        offset_minutes: np.ndarray,
+        u: np.ndarray,
+        rng: np.random.Generator,
+        decay: float = 1.0,
+    ) -> np.ndarray:
+        """UTC epoch seconds in [lo, hi]. ``u`` in [0, 1) is the quantile inside the span;
+        ``decay`` > 1 crowds draws toward ``lo`` (purchases thin out over a lifetime)."""
+        grid = np.arange(len(self.cumulative))
+        c_lo = np.interp((lo - self.first_day * DAY) / DAY, grid, self.cumulative)
+        c_hi = np.interp((hi - self.first_day * DAY) / DAY, grid, self.cumulative)
+        target = c_lo + (c_hi - c_lo) * u**decay
+        day = np.clip(np.searchsorted(self.cumulative, target) - 1, 0, len(self.cumulative) - 2)
+        hour = np.searchsorted(self.hour_cdf, rng.random(len(u)), side="right")
+        local = (
+            (self.first_day + day) * DAY
+            + np.minimum(hour, 23) * 3600
+            + rng.integers(0, 3600, len(u))
+        )
+        return np.clip(local - offset_minutes.astype("int64") * 60, lo, hi).astype("int64")
 
 
-def _inject_order_dirt(table: pa.Table, rates: DirtRates, rng: np.random.Generator) -> tuple[pa.Table, dict[str, int]]:
-    n = table.num_rows
+# ----------------------------------------------------------------------------- people
+
+
+@dataclass
+class _People:
+    """One clean record per person plus the hidden traits their activity is drawn from."""
+
+    customer_id: pa.Array
+    email: pa.Array
+    phone: pa.Array
+    first_name: pa.Array
+    last_name: pa.Array
+    country_index: np.ndarray
+    offset: np.ndarray
+    signup: np.ndarray
+    churn: np.ndarray
+    buyer: np.ndarray
+    spend_level: np.ndarray
+    activity: np.ndarray
+    email_consent_from: np.ndarray  # marketing_email granted at (or +inf)
+    email_consent_until: np.ndarray  # revoked at (or +inf)
+
+    @property
+    def size(self) -> int:
+        return len(self.signup)
+
+
+def _phones(rng: np.random.Generator, country_index: np.ndarray) -> pa.Array:
+    """Free-format phone numbers: '+44 207 946 0958', '(555) 123-4567', '+4420794609'."""
+    n = len(country_index)
+    digits = pc.cast(pa.array(rng.integers(2_000_000_000, 9_999_999_999, n)), pa.string())
+    a, b, c = (pc.utf8_slice_codeunits(digits, lo, hi) for lo, hi in ((0, 3), (3, 6), (6, 10)))
+    code = _take(COUNTRY_CALLING_CODE, country_index)
+    spaced = pc.binary_join_element_wise("+", code, " ", a, " ", b, " ", c, "")
+    us = pc.binary_join_element_wise("(", a, ") ", b, "-", c, "")
+    compact = pc.binary_join_element_wise("+", code, digits, "")
+    style = rng.integers(0, 3, n)
+    style = np.where((style == 1) & ~COUNTRY_NANP[country_index], 0, style)  # '(555) …' only for +1
+    phone = pc.choose(pa.array(style.astype("int8")), spaced, us, compact)
+    return pc.if_else(pa.array(rng.random(n) < 0.15), pa.scalar(None, pa.string()), phone)
+
+
+def _people(config: GeneratorConfig, calendar: _Calendar) -> _People:
+    """Draw the population: who they are, when they joined and left, how much they buy."""
+    rng = _rng(config.seed, 1)
+    n, start, end = config.customers, config.start, config.end
+    number = np.arange(n)
+    country = _categorical(rng, n, COUNTRY_WEIGHTS)
+    offset = COUNTRY_OFFSETS[country, (rng.random(n) < 0.4).astype("int64")]
+    # the customer base grows: more recent sign-ups than old ones
+    signup = calendar.draw(
+        np.full(n, start), np.full(n, end - 7 * DAY), offset, rng.random(n) ** 0.7, rng
+    )
+    churn = np.minimum(signup + rng.exponential(700.0, n) * DAY, end).astype("int64")
+    first = _take(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), n))
+    last = _take(LAST_NAMES, rng.integers(0, len(LAST_NAMES), n))
+    local_part = pc.binary_join_element_wise(
+        pc.utf8_lower(first), ".", pc.utf8_lower(last), pc.cast(pa.array(number), pa.string()), ""
+    )
+    email = pc.binary_join_element_wise(
+        local_part, "@", _take(DOMAINS, rng.integers(0, len(DOMAINS), n)), ""
+    )
+    email = pc.if_else(pa.array(rng.random(n) < 0.05), pc.utf8_capitalize(email), email)
+    grant = rng.random(n) < CONSENT_GRANT_RATES[0]
+    granted_at = np.where(grant, signup + rng.integers(0, 600, n), np.iinfo("int64").max)
+    revoke = grant & (rng.random(n) < CONSENT_REVOKE_RATE)
+    revoked_at = np.where(
+        revoke,
+        granted_at + ((end - granted_at) * rng.random(n)).astype("int64"),
+        np.iinfo("int64").max,
+    )
+    return _People(
+        customer_id=_ids("C", number),
+        email=email,
+        phone=_phones(rng, country),
+        first_name=first,
+        last_name=last,
+        country_index=country,
+        offset=offset,
+        signup=signup,
+        churn=churn,
+        buyer=rng.random(n) < 0.75,
+        spend_level=rng.lognormal(0.0, 0.5, n) * np.where(rng.random(n) < 0.005, 10.0, 1.0),
+        activity=rng.gamma(0.8, 1 / 0.8, n),
+        email_consent_from=granted_at,
+        email_consent_until=revoked_at,
+    )
+
+
+def _customer_columns(config: GeneratorConfig, people: _People) -> dict[str, pa.Array]:
+    """The CRM export: one clean row per person."""
+    rng = _rng(config.seed, 2)
+    n, end = people.size, config.end
+    age = np.clip(rng.normal(40, 13, n), 16, 90)
+    birth_days = ((end - age * 365.25 * DAY) // DAY).astype("int32")
+    has_birth = rng.random(n) < 0.75
+    has_age = ~has_birth & (rng.random(n) < 0.8)
+    loyal = rng.random(n) < 0.3
+    updated = people.signup + ((end - 3 * 3600 - people.signup) * rng.random(n) ** 3).astype(
+        "int64"
+    )
+    country = _take(COUNTRIES, people.country_index)
+    messy_country = rng.random(n) < 0.1
+    number = pc.cast(pa.array(rng.integers(1, 30, n)), pa.string())
+    return {
+        "customer_id": people.customer_id,
+        "email": pc.if_else(
+            pa.array(rng.random(n) < 0.02), pa.scalar(None, pa.string()), people.email
+        ),
+        "phone": people.phone,
+        "first_name": people.first_name,
+        "last_name": people.last_name,
+        "birth_date": pa.array(birth_days, pa.date32(), mask=~has_birth),
+        "age": pa.array(age.astype("int32"), pa.int32(), mask=~has_age),
+        "gender": _take(GENDERS, _categorical(rng, n, GENDER_WEIGHTS)),
+        "income_band": pc.if_else(
+            pa.array(rng.random(n) < 0.1),
+            pa.scalar(None, pa.string()),
+            _take(INCOME_BANDS, _categorical(rng, n, INCOME_WEIGHTS)),
+        ),
+        "country_code": pc.if_else(
+            pa.array(messy_country),
+            pc.binary_join_element_wise(" ", pc.utf8_lower(country), ""),
+            country,
+        ),
+        "region": pc.binary_join_element_wise(country, "-R", number, ""),
+        "city": pc.binary_join_element_wise(country, " City ", number, ""),
+        "signup_at": _iso(people.signup, people.offset, rng.random(n) < UTC_Z_SHARE),
+        "is_loyalty_member": pa.array(loyal),
+        "loyalty_tier": pa.array(
+            _take(TIERS, _categorical(rng, n, TIER_WEIGHTS)).to_numpy(zero_copy_only=False),
+            pa.string(),
+            mask=~loyal,
+        ),
+        "updated_at": _timestamps(updated),
+        "_loaded_at": _timestamps(_load_time(updated, rng, end)),
+    }
+
+
+# ----------------------------------------------------------------------------- orders
+
+
+def _order_counts(config: GeneratorConfig, people: _People, rng: np.random.Generator) -> np.ndarray:
+    """Orders per person: none for non-buyers; for buyers 1 + a gamma-Poisson (heavy
+    tail) scaled by how long the customer was active, averaging orders_per_customer."""
+    span = (people.churn - people.signup) / DAY + 1
+    mean_span = span[people.buyer].mean() if people.buyer.any() else 1.0
+    extra = max(config.orders_per_customer - 1.0, 0.0)
+    propensity = rng.gamma(0.7, 1 / 0.7, people.size)
+    counts = 1 + rng.poisson(extra * propensity * span / mean_span)
+    return np.where(people.buyer, counts, 0)
+
+
+def _order_facts(
+    owner: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    people: _People,
+    rng: np.random.Generator,
+    calendar: _Calendar,
+    end: int,
+) -> dict[str, np.ndarray]:
+    """Times, amounts and states of orders of ``owner`` placed within [lo, hi]."""
+    m = len(owner)
+    ordered = calendar.draw(lo, hi, people.offset[owner], rng.random(m), rng, decay=1.5)
+    order = np.lexsort((ordered, owner))  # each customer's orders in time order
+    owner, ordered = owner[order], ordered[order]
+    status = _categorical(rng, m, STATUS_WEIGHTS)
+    status = np.where(rng.random(m) < 0.05, status + 3, status)  # odd casing
+    settle = np.where(status % 3 == 0, rng.integers(60, 3 * DAY, m), rng.integers(DAY, 30 * DAY, m))
+    updated = np.minimum(ordered + settle, end)
+    currency = COUNTRY_CURRENCY[people.country_index[owner]]
+    return {
+        "owner": owner,
+        "ordered": ordered,
+        "status": status,
+        "updated": updated,
+        "amount": np.round(rng.lognormal(3.9, 0.7, m) * people.spend_level[owner], 2),
+        "currency": np.where(rng.random(m) < 0.1, currency + 3, currency),
+        "guest": rng.random(m) < 0.03,
+        "channel": _categorical(rng, m, SALES_CHANNEL_WEIGHTS),
+        "loaded": _load_time(updated, rng, end),
+        "as_utc": rng.random(m) < UTC_Z_SHARE,
+    }
+
+
+def _order_columns(
+    facts: dict[str, np.ndarray],
+    first_number: int,
+    customer_id: pa.Array,
+    email: pa.Array,
+    offset: np.ndarray,
+) -> dict[str, pa.Array]:
+    """Orders as Arrow columns; guest checkouts carry the email instead of the id."""
+    guest = pa.array(facts["guest"])
+    owner = facts["owner"]
+    return {
+        "order_id": _ids("O", first_number + np.arange(len(owner))),
+        "customer_id": pc.if_else(guest, pa.scalar(None, pa.string()), _take(customer_id, owner)),
+        "customer_email": pc.if_else(guest, _take(email, owner), pa.scalar(None, pa.string())),
+        "ordered_at": _iso(facts["ordered"], offset[owner], facts["as_utc"]),
+        "amount": pa.array(facts["amount"]),
+        "currency": _take(CURRENCIES, facts["currency"]),
+        "status": _take(STATUSES, facts["status"]),
+        "sales_channel": _take(SALES_CHANNELS, facts["channel"]),
+        "updated_at": _timestamps(facts["updated"]),
+        "_loaded_at": _timestamps(facts["loaded"]),
+    }
+
+
+def _order_line_table(
+    order_id: pa.Array, amount: np.ndarray, loaded: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
+    """1-5 lines per order; quantity × unit_price of the lines add up to the order
+    amount to within half a cent per unit (prices are rounded to cents)."""
+    m = len(amount)
+    lines = 1 + np.minimum(rng.poisson(0.9, m), 4)
+    order_index = np.repeat(np.arange(m), lines)
+    k = len(order_index)
+    weight = rng.random(k) + 0.2
+    share = weight / np.bincount(order_index, weights=weight, minlength=m)[order_index]
+    quantity = 1 + np.minimum(rng.poisson(0.4, k), 9)
+    product = (rng.zipf(1.4, k) - 1) % 2000
+    return _table(
+        "order_lines",
+        {
+            "order_line_id": _ids("L", np.arange(k)),
+            "order_id": _take(order_id, order_index),
+            "product_id": _ids("P", product),
+            "category": _take(CATEGORIES, product % len(CATEGORIES)),
+            "quantity": pa.array(quantity.astype("int32")),
+            "unit_price": pa.array(np.round(amount[order_index] * share / quantity, 2)),
+            "_loaded_at": _timestamps(loaded[order_index]),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- dirt: CRM
+
+
+def _email_variant(email: pa.Array, rng: np.random.Generator) -> pa.Array:
+    """The same address that a different system wrote: upper case or padded. Always
+    differs from the original, equal after lower(trim())."""
+    padded = pc.binary_join_element_wise("  ", email, " ", "")
+    return pc.if_else(pa.array(rng.random(len(email)) < 0.5), pc.utf8_upper(email), padded)
+
+
+def _bad_emails(first: pa.Array, last: pa.Array, rng: np.random.Generator) -> pa.Array:
+    """Unusable addresses as typed into forms: 'jane.doe@', 'jane.doe.example.com',
+    'jane doe@example.com', 'jane.doe@@example.com'."""
+    f, l = pc.utf8_lower(first), pc.utf8_lower(last)
+    forms = [
+        pc.binary_join_element_wise(f, ".", l, "@", ""),
+        pc.binary_join_element_wise(f, ".", l, ".example.com", ""),
+        pc.binary_join_element_wise(f, " ", l, "@example.com", ""),
+        pc.binary_join_element_wise(f, ".", l, "@@example.com", ""),
+    ]
+    return pc.choose(pa.array(rng.integers(0, BAD_EMAIL_FORMS, len(first)).astype("int8")), *forms)
+
+
+def _customer_dirt(
+    config: GeneratorConfig, people: _People, columns: dict[str, pa.Array]
+) -> tuple[pa.Table, dict[str, int], dict[str, object]]:
+    """Dirty the CRM export. Returns the table, per-kind counts, and the second
+    identities (multi_identifier_persons) whose orders the caller generates."""
+    rng, rates, end, n = _rng(config.seed, 10), config.dirt, config.end, people.size
     counts: dict[str, int] = {}
-    non_positive = _pick(rng, n, rates.non_positive_amounts)
-    amounts = np.where(rng.random(len(non_positive)) < 0.5, 0.0, -np.round(rng.uniform(1, 100, len(non_positive)), 2))
-    table = _replace_rows(table, "amount", non_positive, amounts)
-    table = _replace_rows(table, "status", non_positive, "completed")
-    counts["non_positive_amounts"] = len(non_positive)
-    unknown = _pick(rng, n, rates.unknown_enums)
-    half = len(unknown) // 2
-    table = _replace_rows(table, "status", unknown[:half], "shipped?")
-    table = _replace_rows(table, "currency", unknown[half:], "XYZ")
-    counts["unknown_enums"] = len(unknown)
-    table, counts["future_timestamps"] = _future(table, "ordered_at", rates.future_timestamps, rng, iso=True)
-    table, counts["late_arriving"] = _late(table, "_loaded_at", rates.late_arriving, rng)
-    nulls = _pick(rng, n, rates.null_keys)
-    table = _replace_rows(table, "order_id", nulls, None)
-    counts["null_keys"] = len(nulls)
-    table, counts["exact_duplicates"] = _duplicate(table, rates.exact_duplicates, rng)
+    columns = dict(columns)
+
+    rows = _rows(rng, n, rates.invalid_emails)
+    columns["email"] = _replace(
+        columns["email"],
+        rows,
+        _bad_emails(_take(people.first_name, rows), _take(people.last_name, rows), rng),
+    )
+    counts["invalid_emails"] = len(rows)
+
+    rows = _rows(rng, n, rates.impossible_ages)
+    has_birth = np.asarray(columns["birth_date"].is_valid())[rows]
+    too_old = rng.random(len(rows)) < 0.5
+    bad_birth = np.where(
+        too_old,
+        np.datetime64("1890-01-01", "D").astype("int64") - rng.integers(0, 3000, len(rows)),
+        end // DAY + rng.integers(30, 2000, len(rows)),
+    )
+    columns["birth_date"] = _replace(
+        columns["birth_date"],
+        rows[has_birth],
+        pa.array(bad_birth[has_birth].astype("int32"), pa.date32()),
+    )
+    bad_age = np.where(too_old, rng.integers(121, 200, len(rows)), -rng.integers(1, 10, len(rows)))
+    columns["age"] = _replace(
+        columns["age"], rows[~has_birth], pa.array(bad_age[~has_birth].astype("int32"))
+    )
+    counts["impossible_ages"] = len(rows)
+    table = _table("customers", columns)
+
+    # the same person under a second CRM id: same email (as another system wrote it)
+    # or, with a different email, the same phone; signed up later, with their own orders
+    persons = _rows(rng, n, rates.multi_identifier_persons)
+    second_id = _ids("C", n + np.arange(len(persons)))
+    share_email = rng.random(len(persons)) < 0.6
+    other_email = pc.binary_join_element_wise(
+        pc.utf8_lower(_take(people.first_name, persons)),
+        "_",
+        pc.cast(pa.array(persons), pa.string()),
+        "@alt.example.com",
+        "",
+    )
+    signup = people.signup[persons] + (
+        (end - people.signup[persons]) * rng.random(len(persons)) * 0.5
+    ).astype("int64")
+    extra = table.take(pa.array(persons))
+    extra = _with(
+        extra,
+        {
+            "customer_id": second_id,
+            "email": pc.if_else(
+                pa.array(share_email),
+                _email_variant(_take(people.email, persons), rng),
+                other_email,
+            ),
+            "phone": pc.if_else(
+                pa.array(share_email), pa.scalar(None, pa.string()), _take(people.phone, persons)
+            ),
+            "signup_at": _iso(signup, people.offset[persons], np.zeros(len(persons), bool)),
+            "updated_at": _timestamps(signup + 3600),
+            "_loaded_at": _timestamps(signup + 7200),
+        },
+    )
+    counts["multi_identifier_persons"] = len(persons)
+
+    rows = _rows(rng, n, rates.near_duplicate_emails)
+    newer = np.minimum(people.signup[rows] + rng.integers(400, 800, len(rows)) * DAY, end - 3600)
+    versions = _with(
+        table.take(pa.array(rows)),
+        {
+            "email": _email_variant(_take(people.email, rows), rng),
+            "updated_at": _timestamps(newer),
+            "_loaded_at": _timestamps(newer + 900),
+        },
+    )
+    counts["near_duplicate_emails"] = len(rows)
+
+    table = pa.concat_tables([table, extra, versions]).combine_chunks()
+    table, counts["late_arriving"] = _late_column(
+        table, "updated_at", rng, rates.late_arriving, end
+    )
+    rows = _rows(rng, table.num_rows, rates.null_keys)
+    table = _with(
+        table,
+        {
+            "customer_id": _replace(
+                table.column("customer_id"), rows, pa.nulls(len(rows), pa.string())
+            )
+        },
+    )
+    counts["null_keys"] = len(rows)
+    table, counts["exact_duplicates"] = _duplicate(table, rng, rates.exact_duplicates)
+    second = {"persons": persons, "customer_id": second_id, "signup": signup}
+    return table, counts, second
+
+
+def _with(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
+    """``table`` with some columns replaced, keeping position and type."""
+    for name, values in columns.items():
+        index = table.schema.get_field_index(name)
+        field = table.schema.field(index)
+        table = table.set_column(index, field, pc.cast(values, field.type))
+    return table
+
+
+def _seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A timestamp[us] column as epoch seconds (nulls are not expected here)."""
+    return pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False) // 1_000_000
+
+
+def _late_column(
+    table: pa.Table, business: str, rng: np.random.Generator, rate: float, end: int
+) -> tuple[pa.Table, int]:
+    """Apply ``_late`` to a table whose business time is a timestamp column."""
+    loaded, count = _late(
+        _seconds(table.column("_loaded_at")), _seconds(table.column(business)), rng, rate, end
+    )
+    return _with(table, {"_loaded_at": _timestamps(loaded)}), count
+
+
+# ----------------------------------------------------------------------------- dirt: orders
+
+
+def _order_dirt(
+    config: GeneratorConfig,
+    columns: dict[str, pa.Array],
+    facts: dict[str, np.ndarray],
+    offset: np.ndarray,
+) -> tuple[pa.Table, dict[str, int]]:
+    """Dirty the order export (amounts, enums, clocks, keys, copies)."""
+    rng, rates, end = _rng(config.seed, 11), config.dirt, config.end
+    m = len(facts["amount"])
+    counts: dict[str, int] = {}
+    columns = dict(columns)
+
+    rows = _rows(rng, m, rates.non_positive_amounts)
+    amount = np.where(
+        rng.random(len(rows)) < 0.5, 0.0, -np.round(rng.uniform(1, 200, len(rows)), 2)
+    )
+    columns["amount"] = _replace(columns["amount"], rows, pa.array(amount))
+    columns["status"] = _replace(columns["status"], rows, pa.array(np.full(len(rows), "completed")))
+    counts["non_positive_amounts"] = len(rows)
+
+    rows = _rows(rng, m, rates.unknown_enums)
+    in_status = rng.random(len(rows)) < 0.5
+    columns["status"] = _replace(
+        columns["status"], rows[in_status], pa.array(np.full(in_status.sum(), UNKNOWN_STATUS))
+    )
+    columns["currency"] = _replace(
+        columns["currency"],
+        rows[~in_status],
+        pa.array(np.full((~in_status).sum(), UNKNOWN_CURRENCY)),
+    )
+    counts["unknown_enums"] = len(rows)
+
+    rows = _rows(rng, m, rates.future_timestamps)
+    future = FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows))
+    columns["ordered_at"] = _replace(
+        columns["ordered_at"], rows, _iso(future, offset[rows], np.zeros(len(rows), bool))
+    )
+    counts["future_timestamps"] = len(rows)
+
+    loaded, counts["late_arriving"] = _late(
+        facts["loaded"], facts["updated"], rng, rates.late_arriving, end
+    )
+    columns["_loaded_at"] = _timestamps(loaded)
+
+    rows = _rows(rng, m, rates.null_keys)
+    columns["order_id"] = _replace(columns["order_id"], rows, pa.nulls(len(rows), pa.string()))
+    counts["null_keys"] = len(rows)
+    table, counts["exact_duplicates"] = _duplicate(
+        _table("orders", columns), rng, rates.exact_duplicates
+    )
     return table, counts
 
 
-def _inject_event_dirt(table: pa.Table, rates: DirtRates, rng: np.random.Generator) -> tuple[pa.Table, dict[str, int]]:
-    n = table.num_rows
+# ----------------------------------------------------------------------------- events
+
+
+def _events_per_session() -> float:
+    """Expected events in one session of the funnel (to hit events_per_customer)."""
+    product = PRODUCT_VIEWS_N * PRODUCT_VIEW_P
+    cart = (1 - (1 - PRODUCT_VIEW_P) ** PRODUCT_VIEWS_N) * CART_P
+    return 1 / PAGE_VIEW_P + product + cart * (1 + CHECKOUT_P + CHECKOUT_P * PURCHASE_P)
+
+
+def _event_block(
+    config: GeneratorConfig, people: _People, calendar: _Calendar, block: int, mean_span: float
+) -> tuple[pa.Table, dict[str, int]]:
+    """Sessions and their events for one block of customers, with their dirt.
+
+    Each customer has 1-3 devices (an anonymous_id each). A device browses anonymously
+    until its first login (some never log in), so customer_id is set only on later events.
+    """
+    rng = _rng(config.seed, 20, block)
+    lo_c = block * BLOCK_CUSTOMERS
+    customers = np.arange(lo_c, min(lo_c + BLOCK_CUSTOMERS, people.size))
+    n_dev = 1 + _categorical(rng, len(customers), np.array([0.6, 0.3, 0.1]))
+    dev_owner = np.repeat(customers, n_dev)
+    dev_number = dev_owner * 3 + (
+        np.arange(len(dev_owner)) - np.repeat(np.cumsum(n_dev) - n_dev, n_dev)
+    )
+    d = len(dev_owner)
+    dev_kind = _categorical(rng, d, DEVICE_WEIGHTS)
+    lo = people.signup[dev_owner] - PRE_SIGNUP_BROWSING_DAYS * DAY
+    hi = people.churn[dev_owner]
+    login_share = rng.random(d) ** 2
+    login_at = np.where(
+        rng.random(d) < 0.1, np.iinfo("int64").max, lo + ((hi - lo) * login_share).astype("int64")
+    )
+    span = (hi - lo) / DAY + 1
+    sessions = rng.poisson(
+        config.events_per_customer
+        / _events_per_session()
+        * people.activity[dev_owner]
+        * span
+        / mean_span
+        / n_dev.repeat(n_dev)
+    )
+    s_dev = np.repeat(np.arange(d), sessions)
+    s = len(s_dev)
+    s_start = calendar.draw(
+        lo[s_dev], hi[s_dev], people.offset[dev_owner[s_dev]], rng.random(s), rng
+    )
+    pages = rng.geometric(PAGE_VIEW_P, s)
+    products = rng.binomial(PRODUCT_VIEWS_N, PRODUCT_VIEW_P, s)
+    cart = (products > 0) & (rng.random(s) < CART_P)
+    checkout = cart & (rng.random(s) < CHECKOUT_P)
+    purchase = checkout & (rng.random(s) < PURCHASE_P)
+    steps = np.stack([pages, products, cart, checkout, purchase], axis=1).astype("int64")
+    per_session = steps.sum(axis=1)
+    e_session = np.repeat(np.arange(s), per_session)
+    e = len(e_session)
+    e_type = np.repeat(np.tile(np.arange(5), s), steps.ravel())
+    gap = rng.exponential(40.0, e).astype("int64") + 1
+    elapsed = np.cumsum(gap)
+    first = np.cumsum(per_session) - per_session
+    elapsed -= np.repeat(elapsed[first] if s else np.zeros(0, "int64"), per_session)
+    utc = np.minimum(s_start[e_session] + elapsed, config.end)  # a session never runs past history
+    dev = s_dev[e_session]
+    owner = dev_owner[dev]
+    offset = people.offset[owner]
+    channel = _categorical(rng, s, CHANNEL_WEIGHTS)
+    has_campaign = CAMPAIGN_CHANNELS[channel]
+    product = (rng.zipf(1.4, e) - 1) % 2000
+    base = block * EVENT_ID_STRIDE
+    columns = {
+        "event_id": _ids("E", base + np.arange(e)),
+        "anonymous_id": _ids("A", dev_number[dev]),
+        "customer_id": pc.if_else(
+            pa.array(utc >= login_at[dev]),
+            _take(people.customer_id, owner),
+            pa.scalar(None, pa.string()),
+        ),
+        "session_id": _ids("S", base + e_session),
+        "event_type": _take(EVENT_TYPES, e_type),
+        "page_path": pc.if_else(
+            pa.array(e_type == 1),
+            pc.binary_join_element_wise("/products/P", pc.cast(pa.array(product), pa.string()), ""),
+            _take(PAGE_PATHS, e_type),
+        ),
+        "device": _take(DEVICES, dev_kind[dev]),
+        "channel": _take(CHANNELS, channel[e_session]),
+        "campaign": pc.if_else(
+            pa.array(has_campaign[e_session]),
+            pc.binary_join_element_wise(
+                "cmp_", pc.cast(pa.array(rng.integers(1, 40, s)[e_session]), pa.string()), ""
+            ),
+            pa.scalar(None, pa.string()),
+        ),
+        "occurred_at": _timestamps(utc + offset * 60),
+        "utc_offset_minutes": pa.array(offset.astype("int32")),
+    }
+    return _event_dirt(config, columns, utc, _load_time(utc, rng, config.end, 5, 3600), block)
+
+
+def _event_dirt(
+    config: GeneratorConfig,
+    columns: dict[str, pa.Array],
+    utc: np.ndarray,
+    loaded: np.ndarray,
+    block: int,
+) -> tuple[pa.Table, dict[str, int]]:
+    """Dirty one block of events (enums, clocks, keys, copies)."""
+    rng, rates, e = _rng(config.seed, 21, block), config.dirt, len(utc)
     counts: dict[str, int] = {}
-    unknown = _pick(rng, n, rates.unknown_enums)
-    table = _replace_rows(table, "event_type", unknown, "scroll_depth")
-    counts["unknown_enums"] = len(unknown)
-    table, counts["future_timestamps"] = _future(table, "occurred_at", rates.future_timestamps, rng, iso=False)
-    table, counts["late_arriving"] = _late(table, "_loaded_at", rates.late_arriving, rng)
-    nulls = _pick(rng, n, rates.null_keys)
-    table = _replace_rows(table, "event_id", nulls, None)
-    counts["null_keys"] = len(nulls)
-    table, counts["exact_duplicates"] = _duplicate(table, rates.exact_duplicates, rng)
+    rows = _rows(rng, e, rates.unknown_enums)
+    columns["event_type"] = _replace(
+        columns["event_type"], rows, pa.array(np.full(len(rows), UNKNOWN_EVENT_TYPE))
+    )
+    counts["unknown_enums"] = len(rows)
+    rows = _rows(rng, e, rates.future_timestamps)
+    future = FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows))
+    columns["occurred_at"] = _replace(columns["occurred_at"], rows, _timestamps(future))
+    counts["future_timestamps"] = len(rows)
+    loaded, counts["late_arriving"] = _late(loaded, utc, rng, rates.late_arriving, config.end)
+    columns["_loaded_at"] = _timestamps(loaded)
+    rows = _rows(rng, e, rates.null_keys)
+    columns["event_id"] = _replace(columns["event_id"], rows, pa.nulls(len(rows), pa.string()))
+    counts["null_keys"] = len(rows)
+    table, counts["exact_duplicates"] = _duplicate(
+        _table("events", columns), rng, rates.exact_duplicates
+    )
     return table, counts
 
 
-# --------------------------------------------------------------------------- assembly
+def _email_block(config: GeneratorConfig, people: _People, block: int) -> pa.Table:
+    """Fortnightly campaign sends to consenting, not-long-churned customers, with
+    opens (~20 %), clicks (~15 % of opens) and a few unsubscribes."""
+    rng = _rng(config.seed, 30, block)
+    end = config.end
+    lo_c = block * BLOCK_CUSTOMERS
+    customers = np.arange(lo_c, min(lo_c + BLOCK_CUSTOMERS, people.size))
+    send_at = end - (EMAIL_CAMPAIGNS - np.arange(EMAIL_CAMPAIGNS)) * 14 * DAY + 9 * 3600
+    owner = np.repeat(customers, EMAIL_CAMPAIGNS)
+    campaign = np.tile(np.arange(EMAIL_CAMPAIGNS), len(customers))
+    sent = send_at[campaign]
+    alive = (
+        (sent >= people.email_consent_from[owner])
+        & (sent < people.email_consent_until[owner])
+        & (sent <= people.churn[owner] + 90 * DAY)
+    )
+    owner, campaign, sent = (
+        owner[alive],
+        campaign[alive],
+        sent[alive] + rng.integers(0, 1800, alive.sum()),
+    )
+    p_open = rng.beta(1.5, 6.0, len(customers))[owner - lo_c]
+    k = len(owner)
+    opened = rng.random(k) < p_open
+    clicked = opened & (rng.random(k) < 0.15)
+    unsubscribed = rng.random(k) < 0.002
+    kinds = (
+        ("send", np.ones(k, bool)),
+        ("open", opened),
+        ("click", clicked),
+        ("unsubscribe", unsubscribed),
+    )
+    delay = np.stack(
+        [
+            np.zeros(k, "int64"),
+            rng.exponential(6 * 3600, k).astype("int64") + 60,
+            np.zeros(k, "int64"),
+            rng.integers(60, 3 * DAY, k),
+        ]
+    )
+    delay[2] = delay[1] + rng.integers(10, 600, k)
+    pick = [np.flatnonzero(mask) for _, mask in kinds]
+    rows_owner = np.concatenate([owner[p] for p in pick])
+    rows_campaign = np.concatenate([campaign[p] for p in pick])
+    rows_type = np.concatenate([np.full(len(p), i) for i, p in enumerate(pick)])
+    rows_at = np.minimum(np.concatenate([sent[p] + delay[i, p] for i, p in enumerate(pick)]), end)
+    count = len(rows_owner)
+    return _table(
+        "email_events",
+        {
+            "email_event_id": _ids("M", block * EVENT_ID_STRIDE + np.arange(count)),
+            "customer_id": _take(people.customer_id, rows_owner),
+            "campaign_id": _ids("cmp_email_", rows_campaign),
+            "event_type": _take(pa.array([name for name, _ in kinds]), rows_type),
+            "occurred_at": _iso(rows_at, people.offset[rows_owner], rng.random(count) < 0.7),
+            "_loaded_at": _timestamps(_load_time(rows_at, rng, end)),
+        },
+    )
 
 
-def generate(config: GeneratorConfig) -> tuple[dict[str, pa.Table], dict]:
-    """All seven raw tables and the manifest. Deterministic for ``config``."""
-    streams = np.random.SeedSequence(config.seed).spawn(8)
-    rng = {name: np.random.Generator(np.random.PCG64(seq)) for name, seq in zip(
-        ["people", "orders", "lines", "events", "email", "consent", "deletions", "dirt"], streams)}
-    end = _epoch(config.end_date) + SECONDS_PER_DAY - 1
-    calendar = _Calendar(end - (HISTORY_DAYS + 60) * SECONDS_PER_DAY, HISTORY_DAYS + 61)
-    people = _customers(config, rng["people"], calendar)
-    customers = _customer_table(people, rng["people"])
-    orders, facts = _orders(config, people, rng["orders"], calendar)
-    order_lines = _order_lines(orders, facts, rng["lines"])
-    events, email_events = [], []
-    next_session = next_event = next_email = 0
-    for block_start in range(0, config.customers, BLOCK_CUSTOMERS):
-        block = np.arange(block_start, min(block_start + BLOCK_CUSTOMERS, config.customers))
-        block_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([config.seed, block_start])))
-        table, next_session, next_event = _event_block(config, people, block, block_rng, calendar, next_session,
-                                                       next_event)
-        events.append(table)
-        table, next_email = _email_block(people, block, block_rng, next_email)
-        email_events.append(table)
-    tables = {
-        "customers": customers,
-        "orders": orders,
-        "order_lines": order_lines,
-        "events": pa.concat_tables(events),
-        "email_events": pa.concat_tables(email_events),
-        "consent_events": _consent(people, rng["consent"]),
-        "deletion_requests": _deletions(people, rng["deletions"]),
-    }
-    dirt = rng["dirt"]
-    injected: dict[str, dict[str, int]] = {}
-    tables["customers"], injected["customers"], extra = _inject_customer_dirt(
-        tables["customers"], people, config.dirt, dirt, end)
-    tables["orders"] = pa.concat_tables([tables["orders"], _orders_of_extra_ids(extra, tables["orders"], dirt)])
-    tables["orders"], injected["orders"] = _inject_order_dirt(tables["orders"], config.dirt, dirt)
-    tables["events"], injected["events"] = _inject_event_dirt(tables["events"], config.dirt, dirt)
-    manifest = {
-        "seed": config.seed,
-        "end_date": config.end_date,
-        "customers": config.customers,
-        "orders_per_customer": config.orders_per_customer,
-        "events_per_customer": config.events_per_customer,
-        "dirt_rates": dataclasses.asdict(config.dirt),
-        "injected": injected,
-        "rows": {name: table.num_rows for name, table in tables.items()},
-    }
-    return tables, manifest
+def _consent_table(config: GeneratorConfig, people: _People) -> pa.Table:
+    """A grant per purpose at sign-up (marketing_email as drawn for the people, the
+    others here); some grants are revoked later."""
+    rng = _rng(config.seed, 40)
+    n = people.size
+    granted = rng.random((n, len(CONSENT_PURPOSES))) < CONSENT_GRANT_RATES
+    granted[:, 0] = people.email_consent_from < np.iinfo("int64").max
+    owner, purpose = np.nonzero(granted)
+    at = people.signup[owner] + rng.integers(0, 600, len(owner))
+    revoked = rng.random(len(owner)) < CONSENT_REVOKE_RATE
+    revoked_at = at + ((config.end - at) * rng.random(len(owner))).astype("int64")
+    email = purpose == 0
+    at[email] = people.email_consent_from[owner[email]]
+    revoked[email] = people.email_consent_until[owner[email]] < np.iinfo("int64").max
+    revoked_at[email] = np.where(revoked[email], people.email_consent_until[owner[email]], 0)
+    all_owner = np.concatenate([owner, owner[revoked]])
+    all_at = np.concatenate([at, revoked_at[revoked]])
+    status = np.concatenate([np.zeros(len(owner), "int8"), np.ones(revoked.sum(), "int8")])
+    count = len(all_owner)
+    return _table(
+        "consent_events",
+        {
+            "consent_event_id": _ids("K", np.arange(count)),
+            "customer_id": _take(people.customer_id, all_owner),
+            "purpose": _take(CONSENT_PURPOSES, np.concatenate([purpose, purpose[revoked]])),
+            "status": _take(pa.array(["granted", "revoked"]), status),
+            "occurred_at": _iso(all_at, people.offset[all_owner], rng.random(count) < UTC_Z_SHARE),
+            "_loaded_at": _timestamps(_load_time(all_at, rng, config.end)),
+        },
+    )
 
 
-def _orders_of_extra_ids(extra: pa.Table, orders: pa.Table, rng: np.random.Generator) -> pa.Table:
-    """1-2 orders placed under each second identity of a person (so stitching changes RFM)."""
-    if extra.num_rows == 0:
-        return orders.slice(0, 0)
-    per_person = 1 + (rng.random(extra.num_rows) < 0.5)
-    owner = np.repeat(np.arange(extra.num_rows), per_person)
-    template = orders.take(pa.array(rng.integers(0, orders.num_rows, len(owner))))
-    template = _set(template, "order_id", _ids("OX", np.arange(len(owner))))
-    template = _set(template, "customer_id", pc.take(extra.column("customer_id"), pa.array(owner)))
-    return _set(template, "customer_email", pa.nulls(len(owner), pa.string()))
+def _deletion_table(config: GeneratorConfig, people: _People) -> pa.Table:
+    """Erasure requests from ~0.5 % of customers in the last half year; a third name only
+    their email (as typed, any case)."""
+    rng = _rng(config.seed, 50)
+    who = _rows(rng, people.size, 0.005)
+    k = len(who)
+    by_email = rng.random(k) < 0.33
+    lo = np.maximum(people.signup[who], config.end - 180 * DAY)
+    at = lo + ((config.end - lo) * rng.random(k)).astype("int64")
+    email = _take(people.email, who)
+    return _table(
+        "deletion_requests",
+        {
+            "request_id": _ids("D", np.arange(k)),
+            "customer_id": pc.if_else(
+                pa.array(by_email), pa.scalar(None, pa.string()), _take(people.customer_id, who)
+            ),
+            "email": pc.if_else(
+                pa.array(by_email),
+                pc.if_else(pa.array(rng.random(k) < 0.3), pc.utf8_upper(email), email),
+                pa.scalar(None, pa.string()),
+            ),
+            "requested_at": _iso(at, people.offset[who], rng.random(k) < UTC_Z_SHARE),
+            "_loaded_at": _timestamps(_load_time(at, rng, config.end, 600, DAY)),
+        },
+    )
 
 
-def write(tables: dict[str, pa.Table], manifest: dict, out_dir: Path) -> None:
-    """One Parquet file per table plus _manifest.json (written last: its presence means done)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+# ----------------------------------------------------------------------------- assembly
+
+
+def _blocks(config: GeneratorConfig) -> int:
+    return -(-config.customers // BLOCK_CUSTOMERS)
+
+
+class _Run:
+    """One generation run: the small tables eagerly, the big ones as block iterators,
+    and the manifest counts."""
+
+    def __init__(self, config: GeneratorConfig) -> None:
+        if config.customers < 1:
+            raise ValueError("customers must be at least 1")
+        self.config = config
+        self.calendar = _Calendar(config.start - PRE_SIGNUP_BROWSING_DAYS * DAY, config.end)
+        self.people = _people(config, self.calendar)
+        self.injected: dict[str, dict[str, int]] = {}
+        self.rows: dict[str, int] = dict.fromkeys(TABLES, 0)
+        span = (self.people.churn - self.people.signup) / DAY + 1 + PRE_SIGNUP_BROWSING_DAYS
+        self.mean_span = float(span.mean())
+
+    def small_tables(self) -> dict[str, pa.Table]:
+        """customers, orders, order_lines, consent_events, deletion_requests."""
+        config, people = self.config, self.people
+        customers, self.injected["customers"], second = _customer_dirt(
+            config, people, _customer_columns(config, people)
+        )
+        rng = _rng(config.seed, 3)
+        owner = np.repeat(np.arange(people.size), _order_counts(config, people, rng))
+        facts = _order_facts(
+            owner, people.signup[owner], people.churn[owner], people, rng, self.calendar, config.end
+        )
+        # second identities place 1-3 orders of their own after their sign-up
+        persons = second["persons"]
+        per = 1 + _categorical(rng, len(persons), np.array([0.5, 0.3, 0.2]))
+        which = np.repeat(np.arange(len(persons)), per)
+        second_facts = _order_facts(
+            persons[which],
+            second["signup"][which],
+            np.maximum(people.churn[persons[which]], second["signup"][which] + DAY),
+            people,
+            rng,
+            self.calendar,
+            config.end,
+        )
+        # _order_facts sorts by person; persons are ascending with one second identity
+        # each, so after the sort the k-th order still belongs to second identity which[k]
+        second_facts["guest"][:] = False
+        main = _order_columns(facts, 0, people.customer_id, people.email, people.offset)
+        extra = _order_columns(
+            {**second_facts, "owner": which},
+            len(owner),
+            second["customer_id"],
+            _take(people.email, persons),
+            people.offset[persons],
+        )
+        columns = {name: pa.concat_arrays([main[name], extra[name]]) for name in main}
+        all_facts = {
+            key: np.concatenate([facts[key], second_facts[key]])
+            for key in ("amount", "updated", "loaded")
+        }
+        offsets = np.concatenate(
+            [people.offset[facts["owner"]], people.offset[second_facts["owner"]]]
+        )
+        order_lines = _order_line_table(
+            columns["order_id"], all_facts["amount"], all_facts["loaded"], _rng(config.seed, 4)
+        )
+        orders, self.injected["orders"] = _order_dirt(config, columns, all_facts, offsets)
+        tables = {
+            "customers": customers,
+            "orders": orders,
+            "order_lines": order_lines,
+            "consent_events": _consent_table(config, people),
+            "deletion_requests": _deletion_table(config, people),
+        }
+        for name, table in tables.items():
+            self.rows[name] = table.num_rows
+        return tables
+
+    def event_blocks(self) -> Iterator[pa.Table]:
+        counts: dict[str, int] = {}
+        for block in range(_blocks(self.config)):
+            table, block_counts = _event_block(
+                self.config, self.people, self.calendar, block, self.mean_span
+            )
+            for kind, count in block_counts.items():
+                counts[kind] = counts.get(kind, 0) + count
+            self.injected["events"] = dict(counts)
+            self.rows["events"] += table.num_rows
+            yield table
+
+    def email_blocks(self) -> Iterator[pa.Table]:
+        for block in range(_blocks(self.config)):
+            table = _email_block(self.config, self.people, block)
+            self.rows["email_events"] += table.num_rows
+            yield table
+
+    def manifest(self) -> dict:
+        config = self.config
+        return {
+            "seed": config.seed,
+            "end_date": config.end_date,
+            "customers": config.customers,
+            "orders_per_customer": config.orders_per_customer,
+            "events_per_customer": config.events_per_customer,
+            "dirt_rates": dataclasses.asdict(config.dirt),
+            "injected": {
+                table: dict(sorted(self.injected.get(table, {}).items())) for table in TABLES
+            },
+            "rows": dict(self.rows),
+            "utc_offsets_minutes": OFFSETS.tolist(),
+        }
+
+
+def generate_with_manifest(config: GeneratorConfig) -> tuple[dict[str, pa.Table], dict]:
+    """All seven tables in memory, plus the manifest (seed, sizes, rates, injected counts)."""
+    run = _Run(config)
+    tables = run.small_tables()
+    tables["events"] = pa.concat_tables(list(run.event_blocks()))
+    tables["email_events"] = pa.concat_tables(list(run.email_blocks()))
+    return {name: tables[name] for name in TABLES}, run.manifest()
+
+
+def generate(config: GeneratorConfig) -> dict[str, pa.Table]:
+    """All seven raw tables of the contract, in memory. Deterministic for ``config``."""
+    return generate_with_manifest(config)[0]
+
+
+def write(tables: dict[str, pa.Table], out_dir: Path | str, manifest: dict | None = None) -> None:
+    """One Parquet file per table, plus ``_manifest.json`` when given (written last, so
+    its presence means the folder is complete)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
-        pq.write_table(table, out_dir / f"{name}.parquet", row_group_size=1_000_000)
-    (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        _write_parquet(out / f"{name}.parquet", SCHEMAS[name], [table])
+    if manifest is not None:
+        _write_manifest(out, manifest)
+
+
+def generate_to(config: GeneratorConfig, out_dir: Path | str) -> dict:
+    """Generate and write, streaming events and email events block by block into
+    Parquet row groups so peak memory stays bounded. Same files as ``write(generate())``.
+
+    Encoding and compressing Parquet costs about as much as generating, so one
+    background thread writes chunk k while the main thread draws chunk k+1 (both
+    release the GIL in Arrow/numpy); at most two chunks wait, bounding memory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "_manifest.json").unlink(missing_ok=True)
+    run = _Run(config)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[Future] = deque()
+
+        def submit(function: Callable[..., object], *args: object) -> None:
+            pending.append(pool.submit(function, *args))
+            while len(pending) > 2:
+                pending.popleft().result()
+
+        for name, table in run.small_tables().items():
+            submit(_write_parquet, out / f"{name}.parquet", SCHEMAS[name], [table])
+        for name, blocks in (("events", run.event_blocks()), ("email_events", run.email_blocks())):
+            writer = _parquet_writer(out / f"{name}.parquet", SCHEMAS[name])
+            for block in blocks:
+                submit(writer.write_table, block, ROW_GROUP_ROWS)
+            submit(writer.close)
+        while pending:
+            pending.popleft().result()
+    manifest = run.manifest()
+    _write_manifest(out, manifest)
+    return manifest
+
+
+ROW_GROUP_ROWS = 1 << 20
+# Columns worth dictionary-encoding (few distinct values); ids and times are not, and
+# trying a dictionary on them first only costs time.
+DICTIONARY_COLUMNS = [
+    "gender",
+    "income_band",
+    "country_code",
+    "region",
+    "city",
+    "first_name",
+    "last_name",
+    "loyalty_tier",
+    "currency",
+    "status",
+    "sales_channel",
+    "category",
+    "product_id",
+    "event_type",
+    "page_path",
+    "device",
+    "channel",
+    "campaign",
+    "utc_offset_minutes",
+    "campaign_id",
+    "purpose",
+    "quantity",
+]
+
+
+def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """zstd, dictionary-encoding only the low-cardinality columns."""
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        use_dictionary=[name for name in schema.names if name in DICTIONARY_COLUMNS],
+    )
+
+
+def _write_parquet(path: Path, schema: pa.Schema, chunks: Iterable[pa.Table]) -> None:
+    """Write chunks as row groups of at most ROW_GROUP_ROWS rows."""
+    with _parquet_writer(path, schema) as writer:
+        for chunk in chunks:
+            writer.write_table(chunk, row_group_size=ROW_GROUP_ROWS)
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    (out / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+# ----------------------------------------------------------------------------- CLI
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate deterministic raw sample data (docs/raw_contract.md).")
-    parser.add_argument("--customers", type=int, default=GeneratorConfig.customers)
-    parser.add_argument("--seed", type=int, default=GeneratorConfig.seed)
+    parser = argparse.ArgumentParser(
+        prog="python -m segkit.generate",
+        description="Generate deterministic raw sample data (docs/raw_contract.md).",
+    )
+    defaults = GeneratorConfig()
+    parser.add_argument("--customers", type=int, default=defaults.customers)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--out", type=Path, default=Path("data/raw"))
-    parser.add_argument("--end-date", default=GeneratorConfig.end_date)
-    parser.add_argument("--orders-per-customer", type=float, default=GeneratorConfig.orders_per_customer)
-    parser.add_argument("--events-per-customer", type=float, default=GeneratorConfig.events_per_customer)
-    parser.add_argument("--dirt", action="append", default=[], metavar="NAME=RATE",
-                        help="override a dirt rate (repeatable); all=0 turns dirt off")
+    parser.add_argument(
+        "--end-date", default=defaults.end_date, help="last day of history (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--orders-per-customer",
+        type=float,
+        default=defaults.orders_per_customer,
+        help="mean orders among customers who buy",
+    )
+    parser.add_argument("--events-per-customer", type=float, default=defaults.events_per_customer)
+    parser.add_argument(
+        "--dirt",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME=RATE",
+        help="override dirt rates; all=0 turns dirt off (later assignments win)",
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
     try:
         dirt = DirtRates().override(args.dirt)
+        np.datetime64(args.end_date, "D")
     except ValueError as error:
         parser.error(str(error))
-    config = GeneratorConfig(args.customers, args.seed, args.end_date, args.orders_per_customer,
-                             args.events_per_customer, dirt)
-    tables, manifest = generate(config)
-    write(tables, manifest, args.out)
-    print(" ".join(f"{name}={rows:,}" for name, rows in manifest["rows"].items()), f"→ {args.out}")
+    config = GeneratorConfig(
+        customers=args.customers,
+        seed=args.seed,
+        end_date=args.end_date,
+        orders_per_customer=args.orders_per_customer,
+        events_per_customer=args.events_per_customer,
+        dirt=dirt,
+    )
+    manifest = generate_to(config, args.out)
+    print(" ".join(f"{name}={rows:,}" for name, rows in manifest["rows"].items()), f"-> {args.out}")
     return 0
 
 
