@@ -12,18 +12,19 @@ customers as (
 ),
 
 {% for model_name in incremental_models %}
-{{ model_name }}_departed as (
+    {{ model_name }}_departed as (
 
-    select
-        '{{ model_name }}' as model_name,
-        stored.customer_id
-    from {{ ref(model_name) }} as stored
-    left join customers
-        on stored.customer_id = customers.customer_id
-    where stored.customer_id is not null
-        and customers.customer_id is null
+        select
+            '{{ model_name }}' as model_name,
+            stored_rows.customer_id
+        from {{ ref(model_name) }} as stored_rows
+        left join customers
+            on stored_rows.customer_id = customers.customer_id
+        where
+            stored_rows.customer_id is not null
+            and customers.customer_id is null
 
-),
+    ),
 
 {% endfor %}
 validation_errors as (
