@@ -12,7 +12,7 @@ TEST_RAW := data/test_raw
 TEST_DB := data/test.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: help install demo data build summary test lint fix integration-test dbt-test pytest snowflake-test bench docs clean
+.PHONY: help install demo data build summary report test lint fix integration-test dbt-test pytest snowflake-test bench docs clean
 
 help:
 	@echo "make demo   set up, generate sample data, dbt build on DuckDB, print a summary"
@@ -41,7 +41,10 @@ build: install data
 summary: install
 	$(BIN)/python -m segkit.summary --database $(DEMO_DB)
 
-demo: build summary
+report: install
+	$(BIN)/python -m segkit.report --database $(DEMO_DB) --out target/segment_report.html
+
+demo: build summary report
 
 lint: install
 	$(BIN)/sqlfluff lint models macros analyses tests
@@ -66,7 +69,12 @@ integration-test: install
 	rm -f data/integration.duckdb
 	cd integration_tests && SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) build --profiles-dir ..
 
-test: lint integration-test dbt-test pytest
+# The same project through dbt-snowflake against the fakesnow emulator (in-process,
+# no account); see docs/snowflake.md for what it excludes and why.
+snowflake-test: install $(TEST_RAW)/_manifest.json
+	$(BIN)/python -m segkit.snowflake_emulator --raw $(TEST_RAW) --db-path data/fakesnow
+
+test: lint integration-test dbt-test pytest snowflake-test
 
 # Sizes: make bench BENCH_SIZES=10000,100000 (default 10k, 100k, 1M customers).
 BENCH_SIZES ?= 10000,100000,1000000

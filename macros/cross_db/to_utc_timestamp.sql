@@ -13,6 +13,8 @@
     (try_cast({{ iso_text }} as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
+{#- try_cast to timestamp_tz is Snowflake's try_to_timestamp_tz with the AUTO
+    format, written in the form the fakesnow emulator also translates. -#}
 {% macro snowflake__to_utc_timestamp(iso_text) -%}
-    convert_timezone('UTC', try_to_timestamp_tz({{ iso_text }}))::timestamp_ntz
+    convert_timezone('UTC', try_cast({{ iso_text }} as timestamp_tz))::timestamp_ntz
 {%- endmacro %}
