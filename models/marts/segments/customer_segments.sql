@@ -1,10 +1,23 @@
-{#- Public: one row per customer with RFM scores, a flag per segment, the primary
-    segment by priority and the customer's cluster. -#}
+{#- Public: one row per customer: a flag per configured segment, the primary
+    segment by priority, RFM scores and named segment, and the cluster. -#}
+{%- set definitions = segment_definitions() -%}
 with
 
 features as (
 
     select * from {{ ref('customer_features') }}
+
+),
+
+membership as (
+
+    select * from {{ ref('segment_membership') }}
+
+),
+
+rfm_scores as (
+
+    select * from {{ ref('customer_rfm_scores') }}
 
 ),
 
@@ -14,28 +27,23 @@ clusters as (
 
 ),
 
-buyers as (
+flags as (
 
-    select * from features
-    where count_orders > 0
-
-),
-
-rfm_scores as (
-
-    -- score = ceil(5 * cume_dist): quintiles in which tied customers share a score,
-    -- so the result does not depend on row order. Recency: fewer days is better.
     select
         customer_id,
-        cast(ceil(5 * cume_dist() over (order by days_since_last_order desc)) as {{ dbt.type_int() }}) as recency_score,
-        cast(ceil(5 * cume_dist() over (order by count_orders)) as {{ dbt.type_int() }}) as frequency_score,
-        cast(ceil(5 * cume_dist() over (order by total_revenue)) as {{ dbt.type_int() }}) as monetary_score
+        {%- for definition in definitions %}
+            max(case when segment_name = {{ segment_literal(definition.name) }} then 1 else 0 end) = 1
+                as is_{{ segment_slug(definition.name) }},
+        {%- endfor %}
+        max(case when is_primary_segment then segment_name end) as primary_segment,
+        count(*) as count_segments
 
-    from buyers
+    from membership
+    group by customer_id
 
 ),
 
-flags as (
+final as (
 
     select
         features.customer_id,
@@ -43,32 +51,22 @@ flags as (
         rfm_scores.recency_score,
         rfm_scores.frequency_score,
         rfm_scores.monetary_score,
-        cast(rfm_scores.recency_score as {{ dbt.type_string() }})
-        || cast(rfm_scores.frequency_score as {{ dbt.type_string() }})
-        || cast(rfm_scores.monetary_score as {{ dbt.type_string() }}) as rfm_code,
-        coalesce(features.days_since_last_order <= {{ var('recent_buyer_days') }}, false) as is_recent_buyer,
-        features.revenue_{{ var('high_value_window_days') }}d > {{ var('high_value_min_revenue') }} as is_high_value,
+        rfm_scores.rfm_code,
+        rfm_scores.rfm_segment_name,
+        {%- for definition in definitions %}
+            coalesce(flags.is_{{ segment_slug(definition.name) }}, false) as is_{{ segment_slug(definition.name) }},
+        {%- endfor %}
+        cast(coalesce(flags.count_segments, 0) as {{ dbt.type_int() }}) as count_segments,
+        coalesce(flags.primary_segment, 'Other') as primary_segment,
         cast(clusters.cluster_id as {{ dbt.type_int() }}) as cluster_id
 
     from features
+    left join flags
+        on features.customer_id = flags.customer_id
     left join rfm_scores
         on features.customer_id = rfm_scores.customer_id
     left join clusters
         on features.customer_id = clusters.customer_id
-
-),
-
-final as (
-
-    select
-        *,
-        case
-            when is_high_value then 'High Value'
-            when is_recent_buyer then 'Recent Buyers'
-            else 'Other'
-        end as primary_segment
-
-    from flags
 
 )
 

@@ -1,0 +1,73 @@
+{#- Public: one row per customer and offer: the offers of the customer's segments
+    (seed segment_offer_map) whose consent purpose the customer has granted. -#}
+with
+
+membership as (
+
+    select * from {{ ref('segment_membership') }}
+
+),
+
+offer_map as (
+
+    select * from {{ ref('segment_offer_map') }}
+
+),
+
+consent as (
+
+    select * from {{ ref('int_customers__consent') }}
+
+),
+
+eligible as (
+
+    select
+        membership.customer_id,
+        membership.as_of_date,
+        membership.segment_name,
+        membership.segment_priority,
+        offer_map.offer_id,
+        offer_map.offer_name,
+        offer_map.channel,
+        offer_map.consent_purpose,
+        offer_map.content_description
+
+    from membership
+    inner join offer_map
+        on membership.segment_name = offer_map.segment_name
+    inner join consent
+        on
+            membership.customer_id = consent.customer_id
+            and offer_map.consent_purpose = consent.purpose
+    where consent.is_granted
+
+),
+
+-- an offer reached through several segments is attributed to the highest-priority one
+deduplicated as (
+
+    select * from eligible
+    qualify row_number() over (
+        partition by customer_id, offer_id order by segment_priority, segment_name
+    ) = 1
+
+),
+
+final as (
+
+    select
+        customer_id,
+        as_of_date,
+        offer_id,
+        segment_name,
+        offer_name,
+        channel,
+        consent_purpose,
+        content_description
+
+    from deduplicated
+
+)
+
+select * from final
