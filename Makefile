@@ -30,7 +30,7 @@ install: $(BIN)/.installed profiles.yml
 profiles.yml: profiles.yml.example
 	cp -n profiles.yml.example profiles.yml || true
 
-$(DEMO_RAW)/_manifest.json: $(BIN)/.installed
+$(DEMO_RAW)/_manifest.json: $(BIN)/.installed segkit/generate.py
 	$(BIN)/python -m segkit.generate --customers $(CUSTOMERS) --seed $(SEED) --out $(DEMO_RAW)
 
 data: $(DEMO_RAW)/_manifest.json
@@ -52,7 +52,7 @@ lint: install
 fix: install
 	$(BIN)/sqlfluff fix models analyses tests
 
-$(TEST_RAW)/_manifest.json: $(BIN)/.installed
+$(TEST_RAW)/_manifest.json: $(BIN)/.installed segkit/generate.py
 	$(BIN)/python -m segkit.generate --customers 3000 --seed 7 --out $(TEST_RAW)
 
 dbt-test: install $(TEST_RAW)/_manifest.json

@@ -8,8 +8,10 @@
 
 Both apply the pipeline's RFM definition so the numbers can be compared: latest
 version of each order (by updated_at), completed orders only, amounts converted to
-the reporting currency, UTC order date on or before ``as_of``, orders of known
-customers only.
+the reporting currency, UTC order date on or before ``as_of``; guest checkouts
+belong to the customer with the same (trimmed, lower-cased) email; customers with a
+deletion request (by id or email) are left out. The benchmark runs on clean data
+(no injected dirt), where that is all identity resolution does.
 
     python -m segkit.bench_recipes pandas --raw DIR --as-of 2026-10-31 --out rfm.parquet
     python -m segkit.bench_recipes floor  --raw DIR --as-of 2026-10-31 --out rfm.parquet
@@ -32,11 +34,20 @@ def pandas_rfm(raw: Path, as_of: str) -> pd.DataFrame:
     """RFM per customer with pandas, as a notebook would compute it."""
     orders = pd.read_parquet(
         raw / "orders.parquet",
-        columns=["order_id", "customer_id", "ordered_at", "amount", "currency", "status", "updated_at"],
+        columns=["order_id", "customer_id", "customer_email", "ordered_at", "amount", "currency", "status",
+                 "updated_at"],
     )
+    customers = pd.read_parquet(raw / "customers.parquet", columns=["customer_id", "email"])
+    customers["email"] = customers["email"].str.strip().str.lower()
+    email_owner = customers.dropna(subset=["email"]).groupby("email")["customer_id"].min()
+    deletions = pd.read_parquet(raw / "deletion_requests.parquet", columns=["customer_id", "email"])
+    deleted = set(deletions["customer_id"].dropna()) | set(
+        email_owner.reindex(deletions["email"].dropna().str.strip().str.lower()).dropna())
     orders = orders.sort_values("updated_at").drop_duplicates("order_id", keep="last")
     orders = orders[orders["status"].str.strip().str.lower() == "completed"]
-    orders = orders[orders["customer_id"].notna()]
+    guest_owner = email_owner.reindex(orders["customer_email"].str.strip().str.lower()).to_numpy()
+    orders["customer_id"] = orders["customer_id"].fillna(pd.Series(guest_owner, index=orders.index))
+    orders = orders[orders["customer_id"].notna() & ~orders["customer_id"].isin(deleted)]
     orders["ordered_date"] = (
         pd.to_datetime(orders["ordered_at"], utc=True, format="ISO8601").dt.tz_localize(None).dt.normalize()
     )
@@ -78,13 +89,28 @@ with latest_orders as (
     from read_parquet('{raw}/orders.parquet')
     qualify row_number() over (partition by order_id order by updated_at desc) = 1
 ),
+email_owners as (
+    select lower(trim(email)) as email, min(customer_id) as customer_id
+    from read_parquet('{raw}/customers.parquet')
+    where email is not null
+    group by 1
+),
+deleted as (
+    select customer_id from read_parquet('{raw}/deletion_requests.parquet') where customer_id is not null
+    union
+    select email_owners.customer_id
+    from read_parquet('{raw}/deletion_requests.parquet') as requests
+    join email_owners on lower(trim(requests.email)) = email_owners.email
+),
 purchases as (
     select
-        customer_id,
+        coalesce(latest_orders.customer_id, email_owners.customer_id) as customer_id,
         cast(cast(ordered_at as timestamptz) at time zone 'UTC' as date) as ordered_date,
         amount * case upper(trim(currency)) {fx_cases} end as amount_reporting
     from latest_orders
-    where lower(trim(status)) = 'completed' and customer_id is not null
+    left join email_owners
+        on latest_orders.customer_id is null and lower(trim(latest_orders.customer_email)) = email_owners.email
+    where lower(trim(status)) = 'completed'
 )
 select
     customer_id,
@@ -93,6 +119,8 @@ select
     sum(amount_reporting) as total_revenue
 from purchases
 where ordered_date <= date '{as_of}'
+    and customer_id is not null
+    and customer_id not in (select customer_id from deleted)
 group by customer_id
 """
 

@@ -16,22 +16,61 @@ purchase funnel with drop-off, low email open and click rates, consent grants an
 revocations, deletion requests, customers in several time zones, devices that browse
 anonymously before logging in) and their dirt.
 
-Dirt kinds (``DirtRates`` fields; a rate is the chance that an eligible row is hit):
+Dirt kinds (``DirtRates`` fields; a rate is the chance that an eligible row is hit).
+Each kind trips the staging quarantine reason in brackets (docs/staging.md); the
+generic kinds are data-driven: ``DIRT_TARGETS`` maps kind -> table -> targets, and a
+hit row gets one of its table's targets, drawn uniformly.
 
-==========================  =======  ===============================================
-kind                        default  tables
-==========================  =======  ===============================================
-exact_duplicates            1.5%     customers, orders, events (full-row copies)
-near_duplicate_emails       1.0%     customers (later version, email differs in case/space)
-invalid_emails              1.0%     customers
-impossible_ages             1.0%     customers (birth_date < 1900 or > end; age < 0 or > 120)
-non_positive_amounts        1.0%     orders (completed, amount 0 or negative)
-null_keys                   0.5%     customers, orders, events
-future_timestamps           0.5%     orders, events (business time in 2031, after _loaded_at)
-late_arriving               2.0%     customers, orders, events (_loaded_at 3-30 days late)
-multi_identifier_persons    1.0%     customers (+ their own orders): second id, same email/phone
-unknown_enums               0.5%     orders (status/currency), events (event_type)
-==========================  =======  ===============================================
+========================  =======  ===================================================
+kind                      default  tables [quarantine reason]
+========================  =======  ===================================================
+exact_duplicates          1.5%     customers, orders, events (full-row copies)
+near_duplicate_emails     1.0%     customers (later version, email differs in case/space)
+invalid_emails            1.0%     customers [invalid_email]
+impossible_ages           1.0%     customers (birth_date < 1900 or > end; age < 0 or
+                                   > 120) [impossible_age]
+non_positive_amounts      1.0%     orders (completed, amount 0 or negative)
+                                   [non_positive_amount]; order_lines (quantity 0 or
+                                   negative [non_positive_quantity], or unit_price
+                                   negative [negative_unit_price])
+null_keys                 0.5%     the key or a required reference set to null:
+                                   customers.customer_id; orders.order_id, or both
+                                   customer_id and customer_email
+                                   [missing_customer_reference]; order_lines
+                                   order_line_id / order_id / product_id; events
+                                   event_id / anonymous_id / session_id; email_events
+                                   and consent_events: their id / customer_id;
+                                   deletion_requests: request_id, or both customer_id
+                                   and email [missing_customer_reference]
+future_timestamps         0.5%     business time in 2031, after _loaded_at: customers
+                                   signup_at, orders ordered_at, events / email_events
+                                   / consent_events occurred_at [future_*]
+unparseable_timestamps    0.5%     ISO text no parser accepts ('2026-13-45 25:00:00
+                                   +01:00', 'yesterday', '0000-00-00 00:00:00',
+                                   '2026-02-30 ...') in customers signup_at, orders
+                                   ordered_at, email/consent occurred_at; events:
+                                   occurred_at null, or the UTC offset sent in seconds
+                                   (beyond ±14 h) [invalid_*]
+late_arriving             2.0%     customers, orders, events (_loaded_at 3-30 days late)
+multi_identifier_persons  1.0%     customers (+ their own orders): second id, same
+                                   email/phone
+unknown_enums             0.5%     customers gender; orders status or currency;
+                                   events, email_events event_type; consent_events
+                                   purpose or status [unknown_*]
+========================  =======  ===================================================
+
+Small tables: with a rate above 0, every target of a generic kind hits at least one
+row of its table (of each block, for the streamed tables) even when rate × rows < 1,
+so every quarantine reason fires on any data set that has the table; on
+deletion_requests (~0.5 % of customers, ~15 rows at 3,000) that means 1 row per
+target instead of the ~0.1 the rate alone would give. Elsewhere the floor matters
+only below a few hundred customers. Kinds are drawn independently, so a row can carry
+several (staging reports its first failing rule): per-reason counts in staging can
+differ slightly from the manifest's per-kind counts.
+
+Sizes: ``orders_per_customer`` and ``events_per_customer`` are means over all
+customers, buyers or not (a quarter never buy, so buyers average ~4/3 as many
+orders); dirt copies and second identities add ~2 % on top.
 
 Mixed time zones are always present (offsets -480 … +540 minutes, some 'Z').
 
@@ -293,13 +332,19 @@ PAGE_VIEW_P, PRODUCT_VIEWS_N, PRODUCT_VIEW_P = 0.45, 3, 0.45
 CART_P, CHECKOUT_P, PURCHASE_P = 0.35, 0.55, 0.8
 BAD_EMAIL_FORMS = 4
 UNKNOWN_STATUS, UNKNOWN_CURRENCY, UNKNOWN_EVENT_TYPE = "shipped?", "XYZ", "scroll_depth?"
+UNKNOWN_GENDER, UNKNOWN_EMAIL_EVENT_TYPE = "M/F?", "bounced?"
+UNKNOWN_CONSENT_PURPOSE, UNKNOWN_CONSENT_STATUS = "newsletter?", "pending?"
+# Timestamp text no parser accepts: impossible month/day/hour, a word, a zero date.
+UNPARSEABLE_TIMESTAMPS = pa.array(
+    ["2026-13-45 25:00:00+01:00", "yesterday", "0000-00-00 00:00:00", "2026-02-30 10:15:00+01:00"]
+)
 
 
 @dataclass(frozen=True)
 class DirtRates:
     """Chance that an eligible row gets each kind of dirt (see the module docstring).
 
-    Defaults are ~1-2 %: enough rows for every quarantine rule to fire on a demo-sized
+    Defaults are 0.5-2 %: enough rows for every quarantine rule to fire on a demo-sized
     data set, few enough that segment shapes stay realistic.
     """
 
@@ -310,6 +355,7 @@ class DirtRates:
     non_positive_amounts: float = 0.01
     null_keys: float = 0.005
     future_timestamps: float = 0.005
+    unparseable_timestamps: float = 0.005
     late_arriving: float = 0.02
     multi_identifier_persons: float = 0.01
     unknown_enums: float = 0.005
@@ -343,8 +389,8 @@ class GeneratorConfig:
     customers: int = 5_000
     seed: int = 42
     end_date: str = "2026-10-31"
-    orders_per_customer: float = 10.0  # mean order count among customers who buy
-    events_per_customer: float = 50.0
+    orders_per_customer: float = 10.0  # mean order count over all customers
+    events_per_customer: float = 50.0  # mean web/app event count over all customers
     dirt: DirtRates = DirtRates()
 
     @property
@@ -646,10 +692,14 @@ def _customer_columns(config: GeneratorConfig, people: _People) -> dict[str, pa.
 
 def _order_counts(config: GeneratorConfig, people: _People, rng: np.random.Generator) -> np.ndarray:
     """Orders per person: none for non-buyers; for buyers 1 + a gamma-Poisson (heavy
-    tail) scaled by how long the customer was active, averaging orders_per_customer."""
+    tail) scaled by how long the customer was active. The mean over ALL customers is
+    orders_per_customer (so buyers average orders_per_customer / share of buyers); as
+    every buyer orders at least once, it cannot fall below the share of buyers (~0.75)."""
     span = (people.churn - people.signup) / DAY + 1
-    mean_span = span[people.buyer].mean() if people.buyer.any() else 1.0
-    extra = max(config.orders_per_customer - 1.0, 0.0)
+    buyers = int(people.buyer.sum())
+    mean_span = span[people.buyer].mean() if buyers else 1.0
+    per_buyer = config.orders_per_customer * people.size / max(buyers, 1)
+    extra = max(per_buyer - 1.0, 0.0)
     propensity = rng.gamma(0.7, 1 / 0.7, people.size)
     counts = 1 + rng.poisson(extra * propensity * span / mean_span)
     return np.where(people.buyer, counts, 0)
@@ -850,16 +900,8 @@ def _customer_dirt(
     table, counts["late_arriving"] = _late_column(
         table, "updated_at", rng, rates.late_arriving, end
     )
-    rows = _rows(rng, table.num_rows, rates.null_keys)
-    table = _with(
-        table,
-        {
-            "customer_id": _replace(
-                table.column("customer_id"), rows, pa.nulls(len(rows), pa.string())
-            )
-        },
-    )
-    counts["null_keys"] = len(rows)
+    table, generic = _apply_dirt("customers", table, config)
+    counts.update(generic)
     table, counts["exact_duplicates"] = _duplicate(table, rng, rates.exact_duplicates)
     second = {"persons": persons, "customer_id": second_id, "signup": signup}
     return table, counts, second
@@ -889,6 +931,208 @@ def _late_column(
     return _with(table, {"_loaded_at": _timestamps(loaded)}), count
 
 
+# ----------------------------------------------------------------------------- dirt: targets
+
+Values = Callable[[pa.Table, np.ndarray, np.random.Generator], dict[str, pa.Array]]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One way a dirt kind hits a row of a table: the staging quarantine reason it must
+    trip, and the replacement values of the hit rows (computed from the table)."""
+
+    reason: str
+    values: Values
+
+
+def _nulls(*columns: str) -> Values:
+    """A missing key or required reference: these columns all null."""
+
+    def values(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+        return {name: pa.nulls(len(rows), table.schema.field(name).type) for name in columns}
+
+    return values
+
+
+def _constant(column: str, value: str) -> Values:
+    """A value outside the column's set."""
+
+    def values(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+        return {column: pa.repeat(pa.scalar(value), len(rows))}
+
+    return values
+
+
+def _future_iso(column: str) -> Values:
+    """Business time in 2031, after any _loaded_at (a device clock or a typo)."""
+
+    def values(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+        future = FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows))
+        offset = OFFSETS[rng.integers(0, len(OFFSETS), len(rows))]
+        return {column: _iso(future, offset, np.zeros(len(rows), bool))}
+
+    return values
+
+
+def _future_local(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+    """Web events: a device wall clock in 2031."""
+    return {"occurred_at": _timestamps(FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows)))}
+
+
+def _unparseable_iso(column: str) -> Values:
+    """Timestamp text no parser accepts (UNPARSEABLE_TIMESTAMPS)."""
+
+    def values(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+        return {
+            column: _take(
+                UNPARSEABLE_TIMESTAMPS, rng.integers(0, len(UNPARSEABLE_TIMESTAMPS), len(rows))
+            )
+        }
+
+    return values
+
+
+def _offset_in_seconds(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+    """Web events: an SDK sending its UTC offset in seconds, not minutes (beyond ±14 h);
+    a UTC device (offset 0) sends '+25:00' instead."""
+    offset = pc.take(table.column("utc_offset_minutes"), pa.array(rows)).to_numpy()
+    return {"utc_offset_minutes": pa.array(np.where(offset == 0, 25 * 60, offset * 60), pa.int32())}
+
+
+def _non_positive_amount(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+    """A completed order of 0 or a negative amount (a refund booked as an order)."""
+    amount = np.where(
+        rng.random(len(rows)) < 0.5, 0.0, -np.round(rng.uniform(1, 200, len(rows)), 2)
+    )
+    return {"amount": pa.array(amount), "status": pa.repeat(pa.scalar("completed"), len(rows))}
+
+
+def _non_positive_quantity(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+    return {"quantity": pa.array(-rng.integers(0, 3, len(rows)).astype("int32"))}
+
+
+def _negative_unit_price(table: pa.Table, rows: np.ndarray, rng: np.random.Generator) -> dict:
+    return {"unit_price": pa.array(-np.round(rng.uniform(0.01, 100, len(rows)), 2))}
+
+
+# kind -> table -> targets. A hit row gets one target, drawn uniformly; the reasons
+# are the quarantine codes of docs/staging.md (segkit/tests/test_generate.py checks
+# that, with invalid_emails and impossible_ages, they cover every code).
+DIRT_TARGETS: dict[str, dict[str, tuple[_Target, ...]]] = {
+    "non_positive_amounts": {
+        "orders": (_Target("non_positive_amount", _non_positive_amount),),
+        "order_lines": (
+            _Target("non_positive_quantity", _non_positive_quantity),
+            _Target("negative_unit_price", _negative_unit_price),
+        ),
+    },
+    "unknown_enums": {
+        "customers": (_Target("unknown_gender", _constant("gender", UNKNOWN_GENDER)),),
+        "orders": (
+            _Target("unknown_order_status", _constant("status", UNKNOWN_STATUS)),
+            _Target("unknown_currency", _constant("currency", UNKNOWN_CURRENCY)),
+        ),
+        "events": (_Target("unknown_event_type", _constant("event_type", UNKNOWN_EVENT_TYPE)),),
+        "email_events": (
+            _Target("unknown_email_event_type", _constant("event_type", UNKNOWN_EMAIL_EVENT_TYPE)),
+        ),
+        "consent_events": (
+            _Target("unknown_consent_purpose", _constant("purpose", UNKNOWN_CONSENT_PURPOSE)),
+            _Target("unknown_consent_status", _constant("status", UNKNOWN_CONSENT_STATUS)),
+        ),
+    },
+    "future_timestamps": {
+        "customers": (_Target("future_signup_at", _future_iso("signup_at")),),
+        "orders": (_Target("future_ordered_at", _future_iso("ordered_at")),),
+        "events": (_Target("future_occurred_at", _future_local),),
+        "email_events": (_Target("future_occurred_at", _future_iso("occurred_at")),),
+        "consent_events": (_Target("future_occurred_at", _future_iso("occurred_at")),),
+    },
+    "unparseable_timestamps": {
+        "customers": (_Target("invalid_signup_at", _unparseable_iso("signup_at")),),
+        "orders": (_Target("invalid_ordered_at", _unparseable_iso("ordered_at")),),
+        "events": (
+            _Target("invalid_occurred_at", _nulls("occurred_at")),
+            _Target("invalid_occurred_at", _offset_in_seconds),
+        ),
+        "email_events": (_Target("invalid_occurred_at", _unparseable_iso("occurred_at")),),
+        "consent_events": (_Target("invalid_occurred_at", _unparseable_iso("occurred_at")),),
+    },
+    "null_keys": {
+        "customers": (_Target("missing_customer_id", _nulls("customer_id")),),
+        "orders": (
+            _Target("missing_order_id", _nulls("order_id")),
+            _Target("missing_customer_reference", _nulls("customer_id", "customer_email")),
+        ),
+        "order_lines": (
+            _Target("missing_order_line_id", _nulls("order_line_id")),
+            _Target("missing_order_id", _nulls("order_id")),
+            _Target("missing_product_id", _nulls("product_id")),
+        ),
+        "events": (
+            _Target("missing_event_id", _nulls("event_id")),
+            _Target("missing_anonymous_id", _nulls("anonymous_id")),
+            _Target("missing_session_id", _nulls("session_id")),
+        ),
+        "email_events": (
+            _Target("missing_email_event_id", _nulls("email_event_id")),
+            _Target("missing_customer_id", _nulls("customer_id")),
+        ),
+        "consent_events": (
+            _Target("missing_consent_event_id", _nulls("consent_event_id")),
+            _Target("missing_customer_id", _nulls("customer_id")),
+        ),
+        "deletion_requests": (
+            _Target("missing_request_id", _nulls("request_id")),
+            _Target("missing_customer_reference", _nulls("customer_id", "email")),
+        ),
+    },
+}
+
+
+def _hit_rows(rng: np.random.Generator, size: int, rate: float, targets: int) -> list[np.ndarray]:
+    """Rows hit by a Bernoulli(rate) draw, split uniformly among ``targets``; when
+    rate > 0 every target gets at least one row (while free rows remain), so each
+    quarantine reason fires even on tiny tables like deletion_requests."""
+    if rate <= 0 or size == 0:
+        return [np.zeros(0, "int64")] * targets
+    which = np.full(size, -1, dtype="int8")
+    hit = np.flatnonzero(rng.random(size) < rate)
+    which[hit] = rng.integers(0, targets, len(hit))
+    for target in np.setdiff1d(np.arange(targets), which[hit]):
+        free = np.flatnonzero(which < 0)
+        if len(free):
+            which[free[rng.integers(0, len(free))]] = target
+    return [np.flatnonzero(which == target) for target in range(targets)]
+
+
+def _apply_dirt(
+    name: str, table: pa.Table, config: GeneratorConfig, block: int = 0
+) -> tuple[pa.Table, dict[str, int]]:
+    """Apply every kind of DIRT_TARGETS that concerns table ``name``, in the registry's
+    order (a later kind overwrites an earlier one on a row hit by both). Each (table,
+    kind, block) has its own random stream."""
+    counts: dict[str, int] = {}
+    rates = dataclasses.asdict(config.dirt)
+    for kind_number, (kind, per_table) in enumerate(DIRT_TARGETS.items()):
+        targets = per_table.get(name)
+        if not targets:
+            continue
+        rng = _rng(config.seed, 60, TABLES.index(name), kind_number, block)
+        counts[kind] = 0
+        for target, rows in zip(
+            targets, _hit_rows(rng, table.num_rows, rates[kind], len(targets)), strict=True
+        ):
+            if len(rows):
+                replaced = {
+                    column: _replace(table.column(column), rows, values)
+                    for column, values in target.values(table, rows, rng).items()
+                }
+                table = _with(table, replaced)
+            counts[kind] += len(rows)
+    return table, counts
+
+
 # ----------------------------------------------------------------------------- dirt: orders
 
 
@@ -896,52 +1140,19 @@ def _order_dirt(
     config: GeneratorConfig,
     columns: dict[str, pa.Array],
     facts: dict[str, np.ndarray],
-    offset: np.ndarray,
 ) -> tuple[pa.Table, dict[str, int]]:
-    """Dirty the order export (amounts, enums, clocks, keys, copies)."""
+    """Dirty the order export (late loads, then DIRT_TARGETS, then copies)."""
     rng, rates, end = _rng(config.seed, 11), config.dirt, config.end
-    m = len(facts["amount"])
     counts: dict[str, int] = {}
     columns = dict(columns)
-
-    rows = _rows(rng, m, rates.non_positive_amounts)
-    amount = np.where(
-        rng.random(len(rows)) < 0.5, 0.0, -np.round(rng.uniform(1, 200, len(rows)), 2)
-    )
-    columns["amount"] = _replace(columns["amount"], rows, pa.array(amount))
-    columns["status"] = _replace(columns["status"], rows, pa.array(np.full(len(rows), "completed")))
-    counts["non_positive_amounts"] = len(rows)
-
-    rows = _rows(rng, m, rates.unknown_enums)
-    in_status = rng.random(len(rows)) < 0.5
-    columns["status"] = _replace(
-        columns["status"], rows[in_status], pa.array(np.full(in_status.sum(), UNKNOWN_STATUS))
-    )
-    columns["currency"] = _replace(
-        columns["currency"],
-        rows[~in_status],
-        pa.array(np.full((~in_status).sum(), UNKNOWN_CURRENCY)),
-    )
-    counts["unknown_enums"] = len(rows)
-
-    rows = _rows(rng, m, rates.future_timestamps)
-    future = FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows))
-    columns["ordered_at"] = _replace(
-        columns["ordered_at"], rows, _iso(future, offset[rows], np.zeros(len(rows), bool))
-    )
-    counts["future_timestamps"] = len(rows)
 
     loaded, counts["late_arriving"] = _late(
         facts["loaded"], facts["updated"], rng, rates.late_arriving, end
     )
     columns["_loaded_at"] = _timestamps(loaded)
-
-    rows = _rows(rng, m, rates.null_keys)
-    columns["order_id"] = _replace(columns["order_id"], rows, pa.nulls(len(rows), pa.string()))
-    counts["null_keys"] = len(rows)
-    table, counts["exact_duplicates"] = _duplicate(
-        _table("orders", columns), rng, rates.exact_duplicates
-    )
+    table, generic = _apply_dirt("orders", _table("orders", columns), config)
+    counts.update(generic)
+    table, counts["exact_duplicates"] = _duplicate(table, rng, rates.exact_duplicates)
     return table, counts
 
 
@@ -1052,26 +1263,14 @@ def _event_dirt(
     loaded: np.ndarray,
     block: int,
 ) -> tuple[pa.Table, dict[str, int]]:
-    """Dirty one block of events (enums, clocks, keys, copies)."""
-    rng, rates, e = _rng(config.seed, 21, block), config.dirt, len(utc)
+    """Dirty one block of events (late loads, then DIRT_TARGETS, then copies)."""
+    rng, rates = _rng(config.seed, 21, block), config.dirt
     counts: dict[str, int] = {}
-    rows = _rows(rng, e, rates.unknown_enums)
-    columns["event_type"] = _replace(
-        columns["event_type"], rows, pa.array(np.full(len(rows), UNKNOWN_EVENT_TYPE))
-    )
-    counts["unknown_enums"] = len(rows)
-    rows = _rows(rng, e, rates.future_timestamps)
-    future = FUTURE_YEAR_START + rng.integers(0, 300 * DAY, len(rows))
-    columns["occurred_at"] = _replace(columns["occurred_at"], rows, _timestamps(future))
-    counts["future_timestamps"] = len(rows)
     loaded, counts["late_arriving"] = _late(loaded, utc, rng, rates.late_arriving, config.end)
     columns["_loaded_at"] = _timestamps(loaded)
-    rows = _rows(rng, e, rates.null_keys)
-    columns["event_id"] = _replace(columns["event_id"], rows, pa.nulls(len(rows), pa.string()))
-    counts["null_keys"] = len(rows)
-    table, counts["exact_duplicates"] = _duplicate(
-        _table("events", columns), rng, rates.exact_duplicates
-    )
+    table, generic = _apply_dirt("events", _table("events", columns), config, block)
+    counts.update(generic)
+    table, counts["exact_duplicates"] = _duplicate(table, rng, rates.exact_duplicates)
     return table, counts
 
 
@@ -1257,19 +1456,30 @@ class _Run:
             key: np.concatenate([facts[key], second_facts[key]])
             for key in ("amount", "updated", "loaded")
         }
-        offsets = np.concatenate(
-            [people.offset[facts["owner"]], people.offset[second_facts["owner"]]]
+        del main, extra, facts, second_facts, owner  # bounds peak memory at 1M customers
+        # clean tables go straight into _apply_dirt, holding no other reference, so
+        # their clean columns are freed as soon as the dirty copies exist
+        order_lines, self.injected["order_lines"] = _apply_dirt(
+            "order_lines",
+            _order_line_table(
+                columns["order_id"], all_facts["amount"], all_facts["loaded"], _rng(config.seed, 4)
+            ),
+            config,
         )
-        order_lines = _order_line_table(
-            columns["order_id"], all_facts["amount"], all_facts["loaded"], _rng(config.seed, 4)
+        orders, self.injected["orders"] = _order_dirt(config, columns, all_facts)
+        del columns, all_facts
+        consent, self.injected["consent_events"] = _apply_dirt(
+            "consent_events", _consent_table(config, people), config
         )
-        orders, self.injected["orders"] = _order_dirt(config, columns, all_facts, offsets)
+        deletions, self.injected["deletion_requests"] = _apply_dirt(
+            "deletion_requests", _deletion_table(config, people), config
+        )
         tables = {
             "customers": customers,
             "orders": orders,
             "order_lines": order_lines,
-            "consent_events": _consent_table(config, people),
-            "deletion_requests": _deletion_table(config, people),
+            "consent_events": consent,
+            "deletion_requests": deletions,
         }
         for name, table in tables.items():
             self.rows[name] = table.num_rows
@@ -1288,8 +1498,14 @@ class _Run:
             yield table
 
     def email_blocks(self) -> Iterator[pa.Table]:
+        counts: dict[str, int] = {}
         for block in range(_blocks(self.config)):
-            table = _email_block(self.config, self.people, block)
+            table, block_counts = _apply_dirt(
+                "email_events", _email_block(self.config, self.people, block), self.config, block
+            )
+            for kind, count in block_counts.items():
+                counts[kind] = counts.get(kind, 0) + count
+            self.injected["email_events"] = dict(counts)
             self.rows["email_events"] += table.num_rows
             yield table
 
@@ -1437,9 +1653,14 @@ def main(argv: list[str] | None = None) -> int:
         "--orders-per-customer",
         type=float,
         default=defaults.orders_per_customer,
-        help="mean orders among customers who buy",
+        help="mean orders per customer, over all customers (buyers or not)",
     )
-    parser.add_argument("--events-per-customer", type=float, default=defaults.events_per_customer)
+    parser.add_argument(
+        "--events-per-customer",
+        type=float,
+        default=defaults.events_per_customer,
+        help="mean web/app events per customer, over all customers",
+    )
     parser.add_argument(
         "--dirt",
         action="extend",

@@ -2,10 +2,7 @@
     folder holding segkit's _manifest.json) every reason registered in
     staged_sources() occurs at least once, so each validation rule is proven to fire
     on the injected dirt. A user's clean data need not trip every rule, so there the
-    test returns nothing. Returns one row per (source, reason) never seen.
-    Severity warn until segkit.generate injects dirt for every reason (see
-    docs/staging.md); then remove the config line to make it an error. -#}
-{{ config(severity='warn') }}
+    test returns nothing. Returns one row per (source, reason) never seen. -#}
 {%- set sources = staged_sources() -%}
 {%- set manifest_path = env_var('SEG_RAW_PATH', var('raw_path')) ~ '/_manifest.json' -%}
 {%- set is_generated_data = false -%}

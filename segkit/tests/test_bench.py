@@ -16,7 +16,8 @@ from segkit.measure import Measurement, run_measured
 @pytest.fixture()
 def raw_orders(tmp_path: Path) -> Path:
     """Orders with a superseded version, a refund, a non-USD currency, a time-zone
-    shift across midnight, a guest checkout and an order after as_of."""
+    shift across midnight, a guest checkout, an order after as_of, and customers
+    deleted by id and by email."""
     rows = [
         # order o1: first version 10 USD, latest version 20 USD -> counts 20
         ("o1", "c1", "2026-01-10 09:00:00+00:00", 10.0, "USD", "completed", "2026-01-10 10:00:00"),
@@ -25,14 +26,23 @@ def raw_orders(tmp_path: Path) -> Path:
         ("o2", "c1", "2026-01-20 23:30:00-05:00", 100.0, "EUR", "Completed", "2026-01-21 10:00:00"),
         ("o3", "c1", "2026-01-25 12:00:00+00:00", 500.0, "USD", "refunded", "2026-01-25 12:00:00"),
         ("o4", "c2", "2026-01-31 12:00:00+02:00", 50.0, "GBP", "completed", "2026-01-31 12:00:00"),
+        # guest checkout with c2's email in another case: belongs to c2
         ("o5", None, "2026-01-15 12:00:00+00:00", 70.0, "USD", "completed", "2026-01-15 12:00:00"),
         ("o6", "c2", "2026-02-02 12:00:00+00:00", 999.0, "USD", "completed", "2026-02-02 12:00:00"),
+        ("o7", "c3", "2026-01-05 12:00:00+00:00", 10.0, "USD", "completed", "2026-01-05 12:00:00"),
+        ("o8", "c4", "2026-01-05 12:00:00+00:00", 10.0, "USD", "completed", "2026-01-05 12:00:00"),
     ]
     frame = pd.DataFrame(
         rows, columns=["order_id", "customer_id", "ordered_at", "amount", "currency", "status", "updated_at"]
     )
+    frame.insert(2, "customer_email", [None] * 5 + [" C2@Example.com"] + [None] * 3)
     frame["updated_at"] = pd.to_datetime(frame["updated_at"])
     frame.to_parquet(tmp_path / "orders.parquet", index=False)
+    pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4"],
+                  "email": ["c1@example.com", "c2@example.com", "c3@example.com", None]}).to_parquet(
+        tmp_path / "customers.parquet", index=False)
+    pd.DataFrame({"customer_id": [None, "c4"], "email": [" C3@example.com", None]}).to_parquet(
+        tmp_path / "deletion_requests.parquet", index=False)
     return tmp_path
 
 
@@ -40,8 +50,8 @@ EXPECTED = pd.DataFrame(
     {
         "customer_id": ["c1", "c2"],
         "days_since_last_order": [10, 0],
-        "count_orders": [2, 1],
-        "total_revenue": [20.0 + 108.0, 50.0 * 1.27],
+        "count_orders": [2, 2],
+        "total_revenue": [20.0 + 108.0, 50.0 * 1.27 + 70.0],
     }
 )
 

@@ -2,7 +2,9 @@
 contract (read from docs/raw_contract.md, so a drift in either fails), realistic shapes,
 and every kind of dirt present at its configured rate -- measured on the data itself
 with a tolerance from the binomial spread, not read back from the manifest -- and absent
-when its rate is 0."""
+when its rate is 0. The quarantine rules of docs/staging.md are restated in SQL here
+(``REJECTION_RULES``) so the data proves every reason code fires on dirty data and none
+on clean data, independently of the generator's own bookkeeping."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pytest
 
 from segkit.generate import (
+    DIRT_TARGETS,
     TABLES,
     DirtRates,
     GeneratorConfig,
@@ -27,6 +30,7 @@ from segkit.generate import (
 )
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "raw_contract.md"
+STAGING_DOC = Path(__file__).resolve().parents[2] / "docs" / "staging.md"
 ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "INTEGER": pa.int32(),
@@ -42,6 +46,91 @@ EMAIL_RE = r"[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}"
 # Rates high enough that a 4-sigma band is narrow relative to the expectation.
 TEST_RATES = DirtRates(**dict.fromkeys(dataclasses.asdict(DirtRates()), 0.03))
 CLEAN = DirtRates().override(["all=0"])
+GENERIC_KINDS = tuple(DIRT_TARGETS)
+ISO_TS = "try_cast({} as timestamptz)"
+EVENT_UTC = "occurred_at - to_minutes(utc_offset_minutes)"
+# docs/staging.md's rules per raw table, first failing rule wins, restated on raw columns
+# (defaults of the vars min/max_customer_age_years, max_utc_offset_minutes, ...).
+REJECTION_RULES: dict[str, list[tuple[str, str]]] = {
+    "customers": [
+        ("missing_customer_id", "nullif(trim(customer_id), '') is null"),
+        ("invalid_signup_at", f"{ISO_TS.format('signup_at')} is null"),
+        ("future_signup_at", f"{ISO_TS.format('signup_at')} > _loaded_at"),
+        (
+            "invalid_email",
+            f"email is not null and not regexp_full_match(lower(trim(email)), '{EMAIL_RE}')",
+        ),
+        (
+            "impossible_age",
+            """coalesce(floor(datediff('day', birth_date, cast(_loaded_at as date)) / 365.25), age)
+               not between 13 and 110""",
+        ),
+        (
+            "unknown_gender",
+            "lower(trim(gender)) not in ('female', 'male', 'non_binary', 'unknown')",
+        ),
+    ],
+    "orders": [
+        ("missing_order_id", "nullif(trim(order_id), '') is null"),
+        ("missing_customer_reference", "customer_id is null and customer_email is null"),
+        ("invalid_ordered_at", f"{ISO_TS.format('ordered_at')} is null"),
+        ("future_ordered_at", f"{ISO_TS.format('ordered_at')} > _loaded_at"),
+        (
+            "unknown_order_status",
+            "coalesce(lower(trim(status)), '') not in ('completed', 'refunded', 'cancelled')",
+        ),
+        ("unknown_currency", "coalesce(upper(trim(currency)), '') not in ('USD', 'EUR', 'GBP')"),
+        ("non_positive_amount", "coalesce(amount, 0) <= 0"),
+    ],
+    "order_lines": [
+        ("missing_order_line_id", "order_line_id is null"),
+        ("missing_order_id", "order_id is null"),
+        ("missing_product_id", "product_id is null"),
+        ("non_positive_quantity", "coalesce(quantity, 0) <= 0"),
+        ("negative_unit_price", "coalesce(unit_price, -1) < 0"),
+    ],
+    "events": [
+        ("missing_event_id", "event_id is null"),
+        ("missing_anonymous_id", "anonymous_id is null"),
+        ("missing_session_id", "session_id is null"),
+        (
+            "invalid_occurred_at",
+            "occurred_at is null or utc_offset_minutes is null or abs(utc_offset_minutes) > 840",
+        ),
+        ("future_occurred_at", f"{EVENT_UTC} > _loaded_at"),
+        (
+            "unknown_event_type",
+            """coalesce(event_type, '') not in
+               ('page_view', 'product_view', 'add_to_cart', 'checkout', 'purchase')""",
+        ),
+    ],
+    "email_events": [
+        ("missing_email_event_id", "email_event_id is null"),
+        ("missing_customer_id", "customer_id is null"),
+        ("invalid_occurred_at", f"{ISO_TS.format('occurred_at')} is null"),
+        ("future_occurred_at", f"{ISO_TS.format('occurred_at')} > _loaded_at"),
+        (
+            "unknown_email_event_type",
+            "coalesce(event_type, '') not in ('send', 'open', 'click', 'unsubscribe')",
+        ),
+    ],
+    "consent_events": [
+        ("missing_consent_event_id", "consent_event_id is null"),
+        ("missing_customer_id", "customer_id is null"),
+        ("invalid_occurred_at", f"{ISO_TS.format('occurred_at')} is null"),
+        ("future_occurred_at", f"{ISO_TS.format('occurred_at')} > _loaded_at"),
+        (
+            "unknown_consent_purpose",
+            """coalesce(purpose, '') not in
+               ('marketing_email', 'marketing_sms', 'personalisation', 'analytics')""",
+        ),
+        ("unknown_consent_status", "coalesce(status, '') not in ('granted', 'revoked')"),
+    ],
+    "deletion_requests": [
+        ("missing_request_id", "request_id is null"),
+        ("missing_customer_reference", "customer_id is null and email is null"),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +164,32 @@ def assert_binomial(observed: float, trials: float, rate: float, slack: float = 
     assert abs(observed - expected) <= 4 * sigma + slack, (
         f"observed {observed}, expected {expected:.1f}"
     )
+
+
+def documented_reasons() -> set[tuple[str, str]]:
+    """(raw table, reason) from the table "source | reason | rule" of docs/staging.md."""
+    reasons = set()
+    for line in STAGING_DOC.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and "." in cells[0] and cells[1] and cells[1] != "reason":
+            reasons.add((cells[0].split(".")[1], cells[1]))
+    return reasons
+
+
+def observed_reasons(tables: dict[str, pa.Table]) -> dict[tuple[str, str], int]:
+    """Rows per (table, first failing rule of REJECTION_RULES), measured with DuckDB."""
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'")
+    counts: dict[tuple[str, str], int] = {}
+    for name, rules in REJECTION_RULES.items():
+        con.register(name, tables[name])
+        cases = " ".join(f"when {rule} then '{reason}'" for reason, rule in rules)
+        for reason, count in con.execute(
+            f"select case {cases} end as reason, count(*) from {name} group by 1"
+        ).fetchall():
+            if reason is not None:
+                counts[(name, reason)] = count
+    return counts
 
 
 def contract_columns() -> dict[str, list[tuple[str, str]]]:
@@ -163,9 +278,9 @@ def test_sizes_follow_the_knobs(clean, con) -> None:
     assert tables["customers"].num_rows == N
     buyers = scalar(con, "select count(distinct customer_id) from c_orders")
     assert 0.65 * N < buyers < 0.85 * N
-    guests = scalar(con, "select count(*) from c_orders where customer_id is null")
-    assert 0.85 * 10 * buyers < tables["orders"].num_rows - guests < 1.15 * 10 * buyers
-    assert 0.85 * 50 * N < tables["events"].num_rows < 1.15 * 50 * N
+    # orders_per_customer and events_per_customer are means over all customers
+    assert 0.9 * 10 * N < tables["orders"].num_rows < 1.1 * 10 * N
+    assert 0.9 * 50 * N < tables["events"].num_rows < 1.1 * 50 * N
     bigger = generate(
         GeneratorConfig(
             customers=N, seed=SEED, orders_per_customer=20, events_per_customer=100, dirt=CLEAN
@@ -186,9 +301,12 @@ def test_manifest_counts_rows_and_injected_dirt(dirty) -> None:
     for table in ("customers", "orders", "events"):
         for kind in ("exact_duplicates", "null_keys", "late_arriving"):
             assert manifest["injected"][table][kind] > 0, (table, kind)
-    # exact copies may copy a null-key row, never the other way round
+    # each null_keys hit nulls one of the three ids; exact copies may copy such a row
     assert (
-        tables["events"].column("event_id").null_count
+        sum(
+            tables["events"].column(c).null_count
+            for c in ("event_id", "anonymous_id", "session_id")
+        )
         >= manifest["injected"]["events"]["null_keys"]
     )
     for kind in dataclasses.asdict(TEST_RATES):
@@ -392,8 +510,9 @@ def test_order_lines_add_up_to_the_order_amount(clean, con) -> None:
 
 
 def test_clean_data_has_no_dirt(clean, con) -> None:
-    _, manifest = clean
+    tables, manifest = clean
     assert all(count == 0 for counts in manifest["injected"].values() for count in counts.values())
+    assert observed_reasons(tables) == {}
     for table, key in (
         ("customers", "customer_id"),
         ("orders", "order_id"),
@@ -539,7 +658,7 @@ def test_every_dirt_kind_is_present_at_its_rate(dirty, con) -> None:
         rates.unknown_enums,
     )
     assert_binomial(
-        rows("orders", "cast(ordered_at as timestamptz) > _loaded_at"),
+        rows("orders", "try_cast(ordered_at as timestamptz) > _loaded_at"),
         orders,
         rates.future_timestamps,
     )
@@ -548,30 +667,119 @@ def test_every_dirt_kind_is_present_at_its_rate(dirty, con) -> None:
         rows("orders", "updated_at < timestamp '2026-10-01'"),
         rates.late_arriving,
     )
-    assert_binomial(rows("orders", "order_id is null"), orders, rates.null_keys)
+    assert_binomial(
+        rows("orders", "order_id is null or (customer_id is null and customer_email is null)"),
+        orders,
+        rates.null_keys,
+    )
 
     # events
+    # (an offset sent in seconds, unparseable_timestamps, moves UTC by days: left out)
     events = rows("events")
+    sane = "abs(utc_offset_minutes) <= 840"
     assert_binomial(rows("events", "event_type = 'scroll_depth?'"), events, rates.unknown_enums)
     assert_binomial(
-        rows("events", "occurred_at - to_minutes(utc_offset_minutes) > _loaded_at"),
-        events,
-        rates.future_timestamps,
+        rows("events", f"{EVENT_UTC} > _loaded_at and {sane}"), events, rates.future_timestamps
     )
-    occurred_utc = "occurred_at - to_minutes(utc_offset_minutes)"
     assert_binomial(
         rows(
-            "events", f"_loaded_at > {occurred_utc} + interval 2 day and year(occurred_at) < 2030"
+            "events",
+            f"_loaded_at > {EVENT_UTC} + interval 2 day and year(occurred_at) < 2030 and {sane}",
         ),
-        rows("events", f"{occurred_utc} < timestamp '2026-10-01'"),
+        rows("events", f"{EVENT_UTC} < timestamp '2026-10-01'"),
         rates.late_arriving,
     )
-    assert_binomial(rows("events", "event_id is null"), events, rates.null_keys)
+    assert_binomial(
+        rows("events", "event_id is null or anonymous_id is null or session_id is null"),
+        events,
+        rates.null_keys,
+    )
 
     # exact copies, per table
     for table in ("customers", "orders", "events"):
         copies = scalar(con, f"select count(*) - count(distinct d_{table}) from d_{table}")
         assert_binomial(copies, rows(table) + 0.0, rates.exact_duplicates, slack=5)
+
+
+# The generic kinds on the tables they were extended to, measured on the data:
+# (table, kind, SQL predicate of a hit row).
+GENERIC_DIRT = [
+    ("customers", "future_timestamps", "try_cast(signup_at as timestamptz) > _loaded_at"),
+    ("customers", "unparseable_timestamps", "try_cast(signup_at as timestamptz) is null"),
+    ("customers", "unknown_enums", "gender = 'M/F?'"),
+    ("orders", "unparseable_timestamps", "try_cast(ordered_at as timestamptz) is null"),
+    ("order_lines", "null_keys", "order_line_id is null or order_id is null or product_id is null"),
+    ("order_lines", "non_positive_amounts", "quantity <= 0 or unit_price < 0"),
+    ("events", "unparseable_timestamps", "occurred_at is null or abs(utc_offset_minutes) > 840"),
+    ("email_events", "null_keys", "email_event_id is null or customer_id is null"),
+    ("email_events", "future_timestamps", "try_cast(occurred_at as timestamptz) > _loaded_at"),
+    ("email_events", "unparseable_timestamps", "try_cast(occurred_at as timestamptz) is null"),
+    ("email_events", "unknown_enums", "event_type = 'bounced?'"),
+    ("consent_events", "null_keys", "consent_event_id is null or customer_id is null"),
+    ("consent_events", "future_timestamps", "try_cast(occurred_at as timestamptz) > _loaded_at"),
+    ("consent_events", "unparseable_timestamps", "try_cast(occurred_at as timestamptz) is null"),
+    ("consent_events", "unknown_enums", "purpose = 'newsletter?' or status = 'pending?'"),
+]
+
+
+@pytest.mark.parametrize(("table", "kind", "predicate"), GENERIC_DIRT)
+def test_generic_dirt_reaches_every_table_at_its_rate(con, table, kind, predicate) -> None:
+    trials = scalar(con, f"select count(*) from (select distinct * from d_{table})")
+    hits = scalar(con, f"select count(*) from (select distinct * from d_{table} where {predicate})")
+    # a later kind can overwrite the same column (future, then unparseable): 2 % slack
+    assert_binomial(hits, trials, getattr(TEST_RATES, kind), slack=3 + 0.02 * hits)
+    assert scalar(con, f"select count(*) from c_{table} where {predicate}") == 0
+
+
+def test_tiny_tables_get_at_least_one_row_per_target(con) -> None:
+    # ~10 deletion requests at 3 %: the rate alone would usually hit none
+    assert scalar(con, "select count(*) from d_deletion_requests where request_id is null") >= 1
+    assert (
+        scalar(
+            con,
+            """select count(*) from d_deletion_requests
+                          where customer_id is null and email is null""",
+        )
+        >= 1
+    )
+    assert scalar(con, "select count(*) from c_deletion_requests where request_id is null") == 0
+
+
+def test_every_quarantine_reason_fires_on_dirty_data_and_none_on_clean(dirty, clean) -> None:
+    documented = documented_reasons()
+    assert len(documented) == 37
+    generated = {
+        (table, target.reason)
+        for per_table in DIRT_TARGETS.values()
+        for table, targets in per_table.items()
+        for target in targets
+    }
+    assert generated | {("customers", "invalid_email"), ("customers", "impossible_age")} == (
+        documented
+    )
+    assert set(observed_reasons(dirty[0])) == documented
+    assert observed_reasons(clean[0]) == {}
+
+
+def test_default_rates_exercise_every_reason_on_the_make_test_data() -> None:
+    # make test: 3000 customers, seed 7, default rates; a few rows per reason, and the
+    # floor's single row per target on the ~15 deletion requests
+    counts = observed_reasons(generate(GeneratorConfig(customers=3000, seed=7)))
+    assert set(counts) == documented_reasons()
+    for (table, reason), count in counts.items():
+        assert count >= (1 if table == "deletion_requests" else 5), (table, reason, count)
+
+
+@pytest.mark.parametrize("kind", GENERIC_KINDS)
+def test_each_generic_kind_trips_exactly_its_reasons(kind: str) -> None:
+    only = DirtRates().override(["all=0", f"{kind}=0.02"])
+    counts = observed_reasons(generate(GeneratorConfig(customers=1000, seed=4, dirt=only)))
+    expected = {
+        (table, target.reason)
+        for table, targets in DIRT_TARGETS[kind].items()
+        for target in targets
+    }
+    assert set(counts) == expected
 
 
 def test_each_rate_is_independent_and_zero_means_absent() -> None:
@@ -587,7 +795,16 @@ def test_each_rate_is_independent_and_zero_means_absent() -> None:
         for kind, count in counts.items()
         if kind != "null_keys"
     )
-    assert tables["orders"].column("order_id").null_count == injected["orders"]["null_keys"]
+    con = duckdb.connect()
+    con.register("o", tables["orders"])
+    nulled = scalar(
+        con,
+        "select count(*) from o where order_id is null or (customer_id is null and customer_email is null)",
+    )
+    assert nulled == injected["orders"]["null_keys"]
+    assert {reason for _, reason in observed_reasons(tables)} <= {
+        target.reason for targets in DIRT_TARGETS["null_keys"].values() for target in targets
+    }
     assert tables["customers"].num_rows == 500
 
 
