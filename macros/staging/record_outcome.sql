@@ -44,3 +44,39 @@
 {% macro record_outcomes() -%}
     {{ return(['kept', 'rejected', 'exact_duplicate', 'near_duplicate', 'superseded_version']) }}
 {%- endmacro %}
+
+{#- The three CTEs every base model ends with, after its `validated` CTE: number
+    the copies of each record, tell exact copies from near duplicates, decide the
+    outcome. Renders `numbered`, `copies` and `final`; the model then selects
+    from final. -#}
+{% macro record_outcome_ctes(validated_cte, natural_key, version_order) -%}
+numbered as (
+
+    select
+        *,
+        {{ copy_number(version_order) }} as copy_number
+
+    from {{ validated_cte }}
+
+),
+
+copies as (
+
+    select
+        *,
+        {{ is_exact_copy() }} as is_exact_copy
+
+    from numbered
+
+),
+
+final as (
+
+    select
+        *,
+        {{ record_outcome(natural_key, version_order) }} as record_outcome
+
+    from copies
+
+)
+{%- endmacro %}

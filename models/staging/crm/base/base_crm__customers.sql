@@ -126,34 +126,6 @@ validated as (
 
 ),
 
-numbered as (
-
-    select
-        *,
-        {{ copy_number(version_order) }} as copy_number
-
-    from validated
-
-),
-
-copies as (
-
-    select
-        *,
-        {{ is_exact_copy() }} as is_exact_copy
-
-    from numbered
-
-),
-
-final as (
-
-    select
-        *,
-        {{ record_outcome('customer_id', version_order) }} as record_outcome
-
-    from copies
-
-)
+{{ record_outcome_ctes('validated', 'customer_id', version_order) }}
 
 select * from final
