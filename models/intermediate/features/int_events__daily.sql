@@ -25,17 +25,7 @@ events as (
 
 reprocess_from as (
 
-    {%- if is_incremental() %}
-        select
-            cast(
-                {{ dbt.dateadd('day', -1 * var('feature_lookback_days'), 'max(occurred_date)') }}
-                as date
-            ) as reprocess_from_date
-        from {{ this }}
-    {%- else %}
-        -- full build: everything
-        select cast(null as date) as reprocess_from_date
-    {%- endif %}
+    {{ incremental_reprocess_from('occurred_date') }}
 
 ),
 
