@@ -46,11 +46,15 @@ report: install
 
 demo: build summary report
 
-lint: install
-	$(BIN)/sqlfluff lint models macros analyses tests
+# sqlfluff's dbt templater compiles the project, which introspects the raw files:
+# it lints against the test data and a DuckDB file of its own.
+LINT_ENV := SEG_RAW_PATH=$(TEST_RAW) SEG_DUCKDB_PATH=data/lint.duckdb
 
-fix: install
-	$(BIN)/sqlfluff fix models analyses tests
+lint: install $(TEST_RAW)/_manifest.json
+	$(LINT_ENV) $(BIN)/sqlfluff lint models macros analyses tests
+
+fix: install $(TEST_RAW)/_manifest.json
+	$(LINT_ENV) $(BIN)/sqlfluff fix models analyses tests
 
 $(TEST_RAW)/_manifest.json: $(BIN)/.installed segkit/generate.py
 	$(BIN)/python -m segkit.generate --customers 3000 --seed 7 --out $(TEST_RAW)
