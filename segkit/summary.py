@@ -46,7 +46,11 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Segments (KPIs)",
         "segment_kpis",
-        "select * from {relation} order by 1",
+        "select segment_name, segment_kind, count_customers as customers, "
+        "round(share_of_customers, 3) as share, round(share_of_revenue, 3) as revenue_share, "
+        "round(conversion_rate, 3) as conversion, round(avg_order_value, 2) as aov, "
+        "round(repeat_purchase_rate, 3) as repeat_rate, round(avg_engagement_score, 3) as engagement "
+        "from {relation} order by segment_priority, segment_name",
     ),
     Section(
         "Primary segment per customer",
@@ -58,7 +62,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Cluster profiles",
         "cluster_profiles",
-        "select * from {relation} order by 1",
+        "select distinct cluster_id, cluster_size as customers, round(cluster_share, 3) as share, "
+        "cluster_description from {relation} order by cluster_id",
     ),
 )
 
@@ -72,7 +77,7 @@ def find_relation(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return f'"{rows[0][0]}"."{name}"' if rows else None
 
 
-def format_table(columns: list[str], rows: list[tuple], max_width: int = 28) -> str:
+def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
     """Render rows as a fixed-width text table."""
 
     def cell(value: object) -> str:
@@ -87,7 +92,7 @@ def format_table(columns: list[str], rows: list[tuple], max_width: int = 28) -> 
     return "\n".join(lines)
 
 
-def render_summary(con: duckdb.DuckDBPyConnection, max_rows: int = 25) -> str:
+def render_summary(con: duckdb.DuckDBPyConnection, max_rows: int = 50) -> str:
     """The whole summary as text. A mart that is missing is reported, not skipped silently."""
     parts: list[str] = []
     for section in SECTIONS:
