@@ -58,6 +58,7 @@ def draw_sizes(marts: dict[str, pd.DataFrame], ax: plt.Axes) -> None:
 
 def draw_kpi_heatmap(marts: dict[str, pd.DataFrame], ax: plt.Axes) -> None:
     kpis = marts["segment_kpis"].set_index("segment_name").select_dtypes("number")
+    kpis = kpis.drop(columns=["segment_priority"], errors="ignore")
     kpis = kpis.loc[:, kpis.notna().any()]
     spread = (kpis - kpis.min()) / (kpis.max() - kpis.min()).replace(0, np.nan)
     ax.imshow(spread.fillna(0).to_numpy(), cmap="viridis", aspect="auto")
@@ -133,6 +134,7 @@ def draw_history(marts: dict[str, pd.DataFrame], ax: plt.Axes) -> None:
         ax.plot(pd.to_datetime(sizes.index), sizes[segment], marker="o", label=segment)
     ax.set_ylabel("members")
     ax.legend(fontsize=6, ncol=2)
+    ax.figure.autofmt_xdate()
 
 
 CHARTS: tuple[Chart, ...] = (
