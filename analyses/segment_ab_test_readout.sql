@@ -55,7 +55,7 @@ outcomes as (
     left join orders
         on
             assignment.customer_id = orders.customer_id
-            and orders.ordered_date > assignment.as_of_date
+            and assignment.as_of_date < orders.ordered_date
             and orders.ordered_date <= {{ dbt.dateadd('day', window_days, 'assignment.as_of_date') }}
     group by assignment.customer_id, assignment.variant
 

@@ -66,9 +66,9 @@ recomputed as (
         sampled.customer_id,
         count(latest_raw_orders.order_id) as raw_count_orders,
         sum(latest_raw_orders.amount * case upper(trim(latest_raw_orders.currency))
-        {%- for code, rate in var('fx_rates_to_reporting').items() %}
-            when '{{ code | upper }}' then {{ rate }}
-        {%- endfor %}
+            {%- for code, rate in var('fx_rates_to_reporting').items() %}
+                when '{{ code | upper }}' then {{ rate }}
+            {%- endfor %}
         end) as raw_total_revenue
     from sampled
     left join latest_raw_orders

@@ -6,11 +6,25 @@
     The depends_on lines (the public marts) make `dbt build` run this after them; a
     new public mart should be added there. Models not built yet are logged and
     skipped. -#}
--- depends_on: {{ ref('customer_features') }}
--- depends_on: {{ ref('customer_segments') }}
--- depends_on: {{ ref('customer_clusters') }}
--- depends_on: {{ ref('cluster_profiles') }}
+-- depends_on: {{ ref('cluster_centroids') }}
 -- depends_on: {{ ref('cluster_model_selection') }}
+-- depends_on: {{ ref('cluster_pca_coordinates') }}
+-- depends_on: {{ ref('cluster_profiles') }}
+-- depends_on: {{ ref('cluster_projection_params') }}
+-- depends_on: {{ ref('cluster_scaler_params') }}
+-- depends_on: {{ ref('customer_clusters') }}
+-- depends_on: {{ ref('customer_features') }}
+-- depends_on: {{ ref('customer_propensity_scores') }}
+-- depends_on: {{ ref('customer_rfm_scores') }}
+-- depends_on: {{ ref('customer_segments') }}
+-- depends_on: {{ ref('propensity_model_diagnostics') }}
+-- depends_on: {{ ref('segment_drift') }}
+-- depends_on: {{ ref('segment_feature_history') }}
+-- depends_on: {{ ref('segment_history') }}
+-- depends_on: {{ ref('segment_kpis') }}
+-- depends_on: {{ ref('segment_membership') }}
+-- depends_on: {{ ref('segment_membership_history') }}
+-- depends_on: {{ ref('segment_offers') }}
 {%- set checks = [] -%}
 {%- for model in models_downstream_of_staging() -%}
     {%- for column in adapter.get_columns_in_relation(model.relation) if column.is_string() -%}
