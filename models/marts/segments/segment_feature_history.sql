@@ -2,7 +2,9 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['as_of_date'],
+        -- a single-column key makes delete+insert a 'where as_of_date in (...)' delete;
+        -- a list key becomes a join on as_of_date alone, quadratic in the rows per date
+        unique_key='as_of_date',
         on_schema_change='append_new_columns',
     )
 }}
