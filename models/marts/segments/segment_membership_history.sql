@@ -1,9 +1,10 @@
+{#- unique_key is a single column on purpose: delete+insert then deletes with
+    'where as_of_date in (...)'; a list key becomes a join on as_of_date alone,
+    quadratic in the rows per date. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        -- a single-column key makes delete+insert a 'where as_of_date in (...)' delete;
-        -- a list key becomes a join on as_of_date alone, quadratic in the rows per date
         unique_key='as_of_date',
         on_schema_change='append_new_columns',
     )
