@@ -35,10 +35,10 @@ from segkit.bench_recipes import compare_rfm
 from segkit.measure import Measurement, run_measured
 
 LAYERS: dict[str, str] = {
-    "staging": "path:models/staging",
-    "features": "path:models/intermediate path:models/marts/features",
+    "staging": "path:models/staging path:models/intermediate/identity",
+    "features": "path:models/intermediate/core path:models/intermediate/features path:models/marts/features",
     "segments": "path:models/marts/segments",
-    "clustering": "path:python_models path:models/marts/clustering",
+    "clustering": "path:python_models path:models/intermediate/clustering path:models/marts/clustering",
 }
 RFM_PATH_SELECTOR = "+int_customers__rfm"
 
@@ -59,6 +59,7 @@ class SizeResult:
     measurements: dict[str, Measurement] = field(default_factory=dict)
     rfm_agreement: dict[str, list[str]] = field(default_factory=dict)
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    layer_seconds_in_build: dict[str, float] = field(default_factory=dict)
 
     def seconds(self, label: str) -> float | None:
         m = self.measurements.get(label)
@@ -104,6 +105,10 @@ def markdown_table(results: list[SizeResult], info: dict[str, str]) -> str:
             m = r.measurements.get(label)
             cells.append(f"{m.wall_seconds:.1f} s / {m.peak_rss_mib:,.0f} MiB" if m else "n/a")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for layer in LAYERS:
+        lines.append(f"| layer {layer}: model time inside the full build | " + " | ".join(
+            f"{r.layer_seconds_in_build[layer]:.1f} s" if layer in r.layer_seconds_in_build else "n/a"
+            for r in results) + " |")
     lines.append("| **RFM path / floor** | " + " | ".join(
         _fmt_ratio(ratio(r.seconds(RFM_PATH), r.seconds(FLOOR)))
         for r in results) + " |")
@@ -153,6 +158,21 @@ def plot(results: list[SizeResult], path: Path) -> None:
     plt.close(fig)
 
 
+def layer_seconds(target_path: Path) -> dict[str, float]:
+    """Seconds spent in each layer's models during the last dbt invocation (sum of
+    node execution times from run_results.json; threads may overlap them)."""
+    manifest = json.loads((target_path / "manifest.json").read_text())["nodes"]
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    prefixes = {layer: [p.removeprefix("path:") + "/" for p in selector.split()] for layer, selector in LAYERS.items()}
+    totals = dict.fromkeys(LAYERS, 0.0)
+    for result in results:
+        path = manifest.get(result["unique_id"], {}).get("original_file_path", "")
+        for layer, layer_prefixes in prefixes.items():
+            if result["unique_id"].startswith("model.") and path.startswith(tuple(layer_prefixes)):
+                totals[layer] += float(result["execution_time"])
+    return totals
+
+
 def slowest_models(target_path: Path, top: int = 10) -> list[tuple[str, float]]:
     """The slowest nodes of the last dbt invocation, from its run_results.json."""
     results = json.loads((target_path / "run_results.json").read_text())["results"]
@@ -172,7 +192,8 @@ def pipeline_rfm(database: Path) -> pd.DataFrame:
         ).df()
 
 
-def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, dbt: str) -> SizeResult:
+def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, dbt: str,
+               layer_runs_max: int) -> SizeResult:
     """Generate one size and measure every step on it."""
     result = SizeResult(customers)
     size_dir = work / f"n{customers}"
@@ -197,8 +218,11 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     no_tests = ["--exclude-resource-type", "test", "unit_test"]
     measure(FULL_BUILD, [dbt, "build", *no_tests, *dbt_vars], env)
     result.slowest_models = slowest_models(target)
-    for layer, selector in LAYERS.items():
-        measure(f"dbt layer: {layer}", [dbt, "run", "--select", *selector.split(), *dbt_vars], env)
+    result.layer_seconds_in_build = layer_seconds(target)
+    print(f"  layers inside the full build: {result.layer_seconds_in_build}", flush=True)
+    if customers <= layer_runs_max:
+        for layer, selector in LAYERS.items():
+            measure(f"dbt layer: {layer}", [dbt, "run", "--select", *selector.split(), *dbt_vars], env)
     measure(RFM_PATH, [dbt, "run", "--select", RFM_PATH_SELECTOR, *dbt_vars], env)
     floor_out, pandas_out = size_dir / "rfm_floor.parquet", size_dir / "rfm_pandas.parquet"
     measure(FLOOR, [python, "-m", "segkit.bench_recipes", "floor", "--raw",
@@ -225,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("data/bench"))
     parser.add_argument("--as-of", default="2026-10-31")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--layer-runs-max", type=int, default=int(os.environ.get("BENCH_LAYER_RUNS_MAX", "10000000")),
+                        help="re-run each layer as its own process only up to this size; above it, layer times "
+                             "come from the full build's run_results.json (env BENCH_LAYER_RUNS_MAX)")
     args = parser.parse_args(argv)
     python = sys.executable
     dbt = str(Path(python).with_name("dbt"))
@@ -234,12 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for customers in sizes:
         print(f"== {customers:,} customers", flush=True)
-        results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt))
+        results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt, args.layer_runs_max))
         table = markdown_table(results, info)
         (args.out / "latest.md").write_text(table + _slowest_markdown(results[-1]))
         (args.out / "latest.json").write_text(json.dumps(
             {"machine": info, "results": [
                 {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
+                 "layer_seconds_in_build": r.layer_seconds_in_build,
                  "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
             indent=2))
         plot(results, args.out / "latest.png")

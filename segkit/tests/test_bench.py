@@ -110,3 +110,23 @@ def test_ratio_and_markdown_table() -> None:
     assert "| **pandas recipe / full dbt build** | 10.00x |" in table
     assert "| RFM numbers agree (pipeline = pandas = floor) | yes |" in table
     assert "| dbt build (all models) | 20.0 s / 100 MiB |" in table
+
+
+def test_layer_seconds_sums_model_times_by_folder(tmp_path: Path) -> None:
+    import json
+
+    from segkit.bench import layer_seconds
+
+    nodes = {
+        "model.p.stg_a": "models/staging/crm/stg_a.sql",
+        "model.p.int_identity": "models/intermediate/identity/int_x.sql",
+        "model.p.int_rfm": "models/intermediate/features/int_rfm.sql",
+        "model.p.cluster_fit": "python_models/clustering/cluster_fit.py",
+        "test.p.not_null_x": "models/staging/crm/_crm__models.yml",
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"nodes": {uid: {"original_file_path": path} for uid, path in nodes.items()}}))
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": uid, "execution_time": seconds}
+        for uid, seconds in zip(nodes, [1.0, 2.0, 4.0, 8.0, 16.0])]}))
+    assert layer_seconds(tmp_path) == {"staging": 3.0, "features": 4.0, "segments": 0.0, "clustering": 8.0}
