@@ -1,9 +1,11 @@
 {#- Spot check: a deterministic random sample of a segment's members, with their
     mart figures next to the same figures recomputed straight from the raw orders
     (latest version per order, completed, on or before as_of). Rows where they
-    differ deserve a look; persons merged from several CRM records
-    (count_crm_records > 1) or with guest checkouts legitimately differ, because
-    the raw rows carry the original ids.
+    differ deserve a look. Legitimate differences: persons merged from several CRM
+    records (count_crm_records > 1) or with guest checkouts (the raw rows carry the
+    original ids), and raw orders staging quarantined (non-positive amount, unknown
+    currency or status, future timestamp: see stg_audit__quarantined_rows), which
+    this naive recomputation still counts.
 
         dbt compile --select segment_member_sample_check --vars '{check_segment: "High Value"}' -#}
 {%- set segment_name = var('check_segment', 'High Value') -%}
