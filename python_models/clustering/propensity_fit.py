@@ -80,21 +80,32 @@ def cross_validated_auc(
 
 
 def fit_propensity(
-    frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int
+    frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
+    training_sample_size: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Train on the training snapshot, score the scoring snapshot, report AUC and importances.
 
     One native thread: many small fits on a shared machine are faster without pools.
     """
     with threadpool_limits(limits=1):
-        return _fit_propensity(frame, kind, n_estimators, folds, seed)
+        return _fit_propensity(frame, kind, n_estimators, folds, seed, training_sample_size)
+
+
+def sample_training(training: pd.DataFrame, sample_size: int | None, seed: int) -> pd.DataFrame:
+    """A seeded random sample of the training snapshot, so that cross-validation and
+    the fit cost a bounded amount at any number of customers (scoring still covers
+    everyone). None or a size at least the snapshot's keeps every row."""
+    if sample_size is None or len(training) <= sample_size:
+        return training
+    return training.sample(n=sample_size, random_state=seed).sort_index()
 
 
 def _fit_propensity(
-    frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int
+    frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
+    training_sample_size: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     frame = frame.sort_values(["snapshot_name", "customer_id"], kind="stable").reset_index(drop=True)
-    training = frame[frame["snapshot_name"] == "training"]
+    training = sample_training(frame[frame["snapshot_name"] == "training"], training_sample_size, seed)
     scoring = frame[frame["snapshot_name"] == "scoring"]
     columns = feature_columns(frame)
     features = feature_matrix(training, columns)
@@ -144,5 +155,6 @@ def model(dbt, session):
         n_estimators=int(parse_config_value(dbt.config.get("propensity_n_estimators"))),
         folds=int(parse_config_value(dbt.config.get("propensity_cv_folds"))),
         seed=int(parse_config_value(dbt.config.get("cluster_random_seed"))),
+        training_sample_size=int(parse_config_value(dbt.config.get("propensity_training_sample_size"))),
     )
     return for_warehouse(to_records(results, kind), session)

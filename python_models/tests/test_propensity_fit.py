@@ -58,3 +58,17 @@ def test_records_are_keyed_by_type():
 def test_unknown_classifier_is_rejected():
     with pytest.raises(ValueError, match="unknown classifier"):
         pf.make_classifier("svm", 10, 1)
+
+
+def test_training_is_capped_by_a_seeded_sample_but_everyone_is_scored():
+    results = pf.fit_propensity(snapshots(600, 1), kind="random_forest", n_estimators=20, folds=3, seed=3,
+                                training_sample_size=200)
+    metrics = results["metric"].set_index("name")["value"]
+    assert metrics["training_customers"] == 200
+    assert metrics["cv_roc_auc_mean"] > 0.85
+    assert len(results["score"]) == 600
+    training = snapshots(600, 1).query("snapshot_name == 'training'")
+    first = pf.sample_training(training, 200, seed=3)
+    assert first.equals(pf.sample_training(training, 200, seed=3))
+    assert pf.sample_training(training, 1000, seed=3) is training
+    assert pf.sample_training(training, None, seed=3) is training

@@ -137,6 +137,7 @@ def propensity_config() -> dict[str, object]:
         "propensity_classifier": "random_forest",
         "propensity_n_estimators": "20",
         "propensity_cv_folds": "3",
+        "propensity_training_sample_size": "50000",
         "cluster_random_seed": "42",
     }
 
