@@ -79,3 +79,16 @@
     {%- endfor -%}
     {{ parts | join(" || '; ' || ") }}
 {%- endmacro %}
+
+{#- The registered (source_table, rejection_reason) pairs of staged_sources(), as a
+    union of selects for a CTE body. -#}
+{% macro registered_rejection_reasons() -%}
+    {%- set rows = [] -%}
+    {%- for s in staged_sources() -%}
+        {%- for reason in s.rejection_reasons -%}
+            {%- do rows.append("select '" ~ s.source_name ~ "." ~ s.table_name ~ "' as source_table, '"
+                ~ reason ~ "' as rejection_reason") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ rows | join("\n    union all\n    ") }}
+{%- endmacro %}

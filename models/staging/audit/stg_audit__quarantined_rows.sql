@@ -13,7 +13,7 @@ with
             cast({{ s.natural_key }} as {{ dbt.type_string() }}) as natural_key,
             rejection_reason,
             {{ raw_values_text(s.raw_columns) }} as raw_values,
-            row_fingerprint,
+            cast(row_fingerprint as {{ dbt.type_string() }}) as row_fingerprint,
             _loaded_at
 
         from {{ ref(s.base_model) }}
