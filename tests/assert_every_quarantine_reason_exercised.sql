@@ -3,7 +3,6 @@
     staged_sources() occurs at least once, so each validation rule is proven to fire
     on the injected dirt. A user's clean data need not trip every rule, so there the
     test returns nothing. Returns one row per (source, reason) never seen. -#}
-{%- set sources = staged_sources() -%}
 {%- set manifest_path = env_var('SEG_RAW_PATH', var('raw_path')) ~ '/_manifest.json' -%}
 {%- set is_generated_data = false -%}
 {%- if execute and target.type == 'duckdb' -%}
@@ -26,15 +25,7 @@ quarantined as (
 
 registered as (
 
-    {% for s in sources %}
-        {% for reason in s.rejection_reasons %}
-            select
-                '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-                '{{ reason }}' as rejection_reason
-            {% if not loop.last %}union all{% endif %}
-        {% endfor %}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ registered_rejection_reasons() }}
 
 ),
 

@@ -1,7 +1,6 @@
 {#- Every reason code found in stg_audit__quarantined_rows is registered for its
     source in staged_sources() (and so documented in docs/staging.md): no silent,
     undocumented rule. Returns one row per unregistered (source, reason). -#}
-{%- set sources = staged_sources() %}
 
 with
 
@@ -18,15 +17,7 @@ quarantined as (
 
 registered as (
 
-    {% for s in sources %}
-        {% for reason in s.rejection_reasons %}
-            select
-                '{{ s.source_name }}.{{ s.table_name }}' as source_table,
-                '{{ reason }}' as rejection_reason
-            {% if not loop.last %}union all{% endif %}
-        {% endfor %}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ registered_rejection_reasons() }}
 
 ),
 

@@ -85,6 +85,25 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def read_columns(relation, columns: list[str]) -> pd.DataFrame:
+    """Only these columns of a dbt relation, chosen before the rows leave the engine
+    (DuckDB ``project``, Snowpark ``select``): customer_features is wide, the fit
+    reads a handful of its columns. Other stand-ins are read whole, then cut."""
+    if hasattr(relation, "project"):
+        return to_pandas(relation.project(", ".join(columns)))
+    if hasattr(relation, "select"):
+        return to_pandas(relation.select(*columns))
+    return to_pandas(relation)[columns]
+
+
+def input_columns(config: ClusterConfig) -> list[str]:
+    """The columns of customer_features the fit needs: the id, the features and the
+    feature that orders first-build cluster ids, each once, in that order."""
+    return list(dict.fromkeys(
+        ["customer_id", *config.numeric_features, *config.categorical_features, config.order_feature]
+    ))
+
+
 def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
     """Snowflake resolves unquoted names upper-case: return upper-case columns there."""
     if hasattr(session, "create_dataframe"):
@@ -628,7 +647,6 @@ def model(dbt, session):
         materialized="table",
         packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "scipy==1.17.1", "threadpoolctl==3.8.0"],
     )
-    features = to_pandas(dbt.ref("customer_features"))
     # dbt only passes config keys that appear literally in dbt.config.get("...") calls.
     config = config_from_settings(
         {
@@ -657,5 +675,6 @@ def model(dbt, session):
             "cluster_order_feature": dbt.config.get("cluster_order_feature"),
         }
     )
+    features = read_columns(dbt.ref("customer_features"), input_columns(config))
     results = fit_clusters(features, config, read_previous_centroids(dbt, session))
     return for_warehouse(to_records(results), session)

@@ -232,3 +232,18 @@ def test_config_values_rendered_as_text_are_parsed():
     assert cf.parse_config_value("{'x': 'max'}") == {"x": "max"}
     assert cf.parse_config_value("standard") == "standard"
     assert cf.parse_config_value(3) == 3
+
+
+def test_read_columns_projects_a_duckdb_relation_before_reading():
+    import duckdb
+
+    relation = duckdb.connect().sql("select 'c1' as customer_id, 1.0 as total_revenue, 2 as unused_column")
+    frame = cf.read_columns(relation, ["customer_id", "total_revenue"])
+    assert list(frame.columns) == ["customer_id", "total_revenue"]
+    assert frame.iloc[0].tolist() == ["c1", 1.0]
+
+
+def test_input_columns_lists_id_features_and_order_feature_once():
+    config = cf.ClusterConfig(numeric_features=["total_revenue", "count_orders"],
+                              categorical_features=["preferred_device"], order_feature="total_revenue")
+    assert cf.input_columns(config) == ["customer_id", "total_revenue", "count_orders", "preferred_device"]

@@ -101,13 +101,29 @@ activity_until_as_of as (
 
 ),
 
+activity_dates as (
+
+    -- one row per customer and active date, so windows count rows, not distinct dates
+    select
+        customer_id,
+        activity_date,
+        days_before_as_of,
+        sum(count_sessions) as count_sessions,
+        sum(count_orders) as count_orders,
+        sum(count_email_opens) as count_email_opens,
+        sum(count_email_clicks) as count_email_clicks
+    from activity_until_as_of
+    group by customer_id, activity_date, days_before_as_of
+
+),
+
 aggregated as (
 
     select
         customer_id,
         min(days_before_as_of) as days_since_last_activity,
         {%- for window_days in var('feature_windows_days') %}
-            count(distinct case when days_before_as_of < {{ window_days }} then activity_date end)
+            count(case when days_before_as_of < {{ window_days }} then activity_date end)
                 as count_active_days_{{ window_days }}d,
         {%- endfor %}
         sum(
@@ -120,7 +136,7 @@ aggregated as (
             * power(0.5, days_before_as_of / cast({{ var('engagement_half_life_days') }} as double))
         ) as engagement_decayed_raw
 
-    from activity_until_as_of
+    from activity_dates
     group by customer_id
 
 ),

@@ -26,39 +26,25 @@ events as (
 
 ),
 
-reprocess_from as (
-
-    {{ incremental_reprocess_from('session_date') }}
-
-),
-
-sessions_to_process as (
-
-    select distinct events.session_id
-    from events
-    cross join reprocess_from
-    where
-        reprocess_from.reprocess_from_date is null
-        or events.occurred_date >= reprocess_from.reprocess_from_date
-
-),
-
 session_events as (
 
-    select events.*
-    from events
-    inner join sessions_to_process
-        on events.session_id = sessions_to_process.session_id
-
-),
-
-numbered as (
-
-    select
-        *,
-        row_number() over (partition by session_id order by occurred_at, event_id) as event_number
-
-    from session_events
+    {% if is_incremental() %}
+        -- every event of each session with an event inside the look-back
+        select events.*
+        from events
+        inner join (
+            select distinct recent_events.session_id
+            from events as recent_events
+            cross join ({{ incremental_reprocess_from('session_date') }}) as reprocess_from
+            where
+                reprocess_from.reprocess_from_date is null
+                or recent_events.occurred_date >= reprocess_from.reprocess_from_date
+        ) as sessions_to_process
+            on events.session_id = sessions_to_process.session_id
+    {% else %}
+        -- a full build processes every session: none to look up
+        select * from events
+    {% endif %}
 
 ),
 
@@ -75,10 +61,11 @@ aggregated as (
         sum(case when event_type in ('page_view', 'product_view') then 1 else 0 end) as count_page_views,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as count_cart_adds,
         sum(case when event_type = 'purchase' then 1 else 0 end) as count_purchase_events,
-        max(case when event_number = 1 then device end) as device,
-        max(case when event_number = 1 then channel end) as channel
+        -- the first event's (ties on the timestamp go to the smallest event id)
+        {{ first_by('device', ['occurred_at', 'event_id']) }} as device,
+        {{ first_by('channel', ['occurred_at', 'event_id']) }} as channel
 
-    from numbered
+    from session_events
     group by session_id
 
 ),

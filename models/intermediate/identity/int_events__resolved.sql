@@ -2,7 +2,12 @@
     visitor was logged in, otherwise through the device (anonymous_id) once that
     device has logged in as exactly one person, so events before the first login
     are attributed too. Events of never-identified or shared devices keep a null
-    customer_id; events of persons with a deletion request are dropped. -#}
+    customer_id; events of persons with a deletion request are dropped.
+
+    A view: its readers (daily counts, sessions) each aggregate it in one pass, and
+    two hash joins against the identity components cost a fraction of writing
+    every event a second time (39 s of a 1M-customer build). -#}
+{{ config(materialized='view') }}
 with
 
 events as (

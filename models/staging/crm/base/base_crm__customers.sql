@@ -3,13 +3,13 @@
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     select * from {{ source('crm', 'customers') }}
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -52,7 +52,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -66,7 +66,7 @@ fingerprinted as (
 
 ),
 
-loaded as (
+loaded as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -76,7 +76,7 @@ loaded as (
 
 ),
 
-dated as (
+dated as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -86,7 +86,7 @@ dated as (
 
 ),
 
-aged as (
+aged as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -99,7 +99,7 @@ aged as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,

@@ -4,7 +4,7 @@
 {%- set version_order = '_loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     {{ optional_source('crm', 'deletion_requests', [
         ('request_id', dbt.type_string()),
@@ -16,7 +16,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -38,7 +38,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -49,7 +49,7 @@ fingerprinted as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,

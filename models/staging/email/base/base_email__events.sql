@@ -3,7 +3,7 @@
 {%- set version_order = '_loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     {{ optional_source('email', 'email_events', [
         ('email_event_id', dbt.type_string()),
@@ -16,7 +16,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -40,7 +40,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -52,7 +52,7 @@ fingerprinted as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,

@@ -3,7 +3,7 @@
 {%- set version_order = '_loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     {{ optional_source('shop', 'order_lines', [
         ('order_line_id', dbt.type_string()),
@@ -17,7 +17,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -43,7 +43,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -55,7 +55,7 @@ fingerprinted as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,

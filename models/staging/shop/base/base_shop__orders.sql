@@ -3,13 +3,13 @@
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     select * from {{ source('shop', 'orders') }}
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -40,7 +40,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -53,7 +53,7 @@ fingerprinted as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,

@@ -3,7 +3,7 @@
 {%- set version_order = '_loaded_at desc' %}
 with
 
-source as (
+source as {{ segmentation.inline_cte() }} (
 
     {{ optional_source('web', 'events', [
         ('event_id', dbt.type_string()),
@@ -22,7 +22,7 @@ source as (
 
 ),
 
-typed as (
+typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
@@ -38,8 +38,9 @@ typed as (
         nullif(lower(trim(cast(channel as {{ dbt.type_string() }}))), '') as channel,
         nullif(trim(cast(campaign as {{ dbt.type_string() }})), '') as campaign,
 
-        -- timestamps: device local time minus its offset gives UTC
-        cast(occurred_at as {{ dbt.type_string() }}) as occurred_at_raw,
+        -- timestamps: device local time as delivered (shown on quarantined rows);
+        -- local time minus its offset gives UTC
+        occurred_at as occurred_at_raw,
         cast(utc_offset_minutes as {{ dbt.type_int() }}) as utc_offset_minutes,
         {{ dbt.dateadd(
             'minute',
@@ -57,7 +58,7 @@ typed as (
 
 ),
 
-fingerprinted as (
+fingerprinted as {{ segmentation.inline_cte() }} (
 
     select
         *,
@@ -70,7 +71,7 @@ fingerprinted as (
 
 ),
 
-validated as (
+validated as {{ segmentation.inline_cte() }} (
 
     select
         *,
