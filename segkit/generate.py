@@ -575,10 +575,27 @@ class _People:
         return len(self.signup)
 
 
+PHONE_FIRST = 2_000_000_000
+PHONE_SPAN = 7_999_999_999  # ten-digit numbers from PHONE_FIRST on
+PHONE_STRIDE = 4_294_967_291  # a prime, so i -> i * stride mod span is one-to-one
+
+
+def _unique_phone_digits(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n different ten-digit numbers that look random: a seeded affine permutation of
+    the range, not independent draws, which at a million people share a number by
+    chance and so merge strangers in identity resolution (only the injected
+    multi-identifier dirt should share a phone)."""
+    if n >= 2**31:  # keeps index * stride + offset inside int64
+        raise ValueError(f"at most {2**31 - 1:,} people")
+    offset = int(rng.integers(0, PHONE_SPAN))
+    index = np.arange(n, dtype=np.int64)
+    return PHONE_FIRST + (index * PHONE_STRIDE + offset) % PHONE_SPAN
+
+
 def _phones(rng: np.random.Generator, country_index: np.ndarray) -> pa.Array:
     """Free-format phone numbers: '+44 207 946 0958', '(555) 123-4567', '+4420794609'."""
     n = len(country_index)
-    digits = pc.cast(pa.array(rng.integers(2_000_000_000, 9_999_999_999, n)), pa.string())
+    digits = pc.cast(pa.array(_unique_phone_digits(rng, n)), pa.string())
     a, b, c = (pc.utf8_slice_codeunits(digits, lo, hi) for lo, hi in ((0, 3), (3, 6), (6, 10)))
     code = _take(COUNTRY_CALLING_CODE, country_index)
     spaced = pc.binary_join_element_wise("+", code, " ", a, " ", b, " ", c, "")

@@ -852,3 +852,16 @@ def test_bad_arguments_are_refused() -> None:
         main(["--customers", "0"])
     with pytest.raises(SystemExit):
         main(["--dirt", "nonsense"])
+
+
+def test_phone_digits_are_distinct_ten_digit_numbers_and_seeded():
+    import numpy as np
+
+    from segkit import generate
+
+    digits = generate._unique_phone_digits(np.random.default_rng(3), 200_000)
+    assert len(np.unique(digits)) == len(digits)
+    assert digits.min() >= 2_000_000_000 and digits.max() <= 9_999_999_999
+    again = generate._unique_phone_digits(np.random.default_rng(3), 200_000)
+    other = generate._unique_phone_digits(np.random.default_rng(4), 200_000)
+    assert (digits == again).all() and not (digits == other).all()

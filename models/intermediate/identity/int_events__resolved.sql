@@ -22,6 +22,28 @@ components as (
 
 ),
 
+-- the two kinds of identifier events carry, each joined on its own id: no
+-- 'customer:' || id text is built per event, and each hash table holds one kind
+customer_nodes as (
+
+    select
+        node_key as crm_customer_id,
+        customer_id
+    from components
+    where node_type = 'customer'
+
+),
+
+device_nodes as (
+
+    select
+        node_key as anonymous_id,
+        customer_id
+    from components
+    where node_type = 'device'
+
+),
+
 deleted_customers as (
 
     select * from {{ ref('int_identity__deleted_customers') }}
@@ -43,10 +65,10 @@ attributed as (
         events.occurred_date,
         coalesce(by_customer_id.customer_id, by_device.customer_id) as customer_id
     from events
-    left join components as by_customer_id
-        on 'customer:' || events.customer_id = by_customer_id.node_id
-    left join components as by_device
-        on 'device:' || events.anonymous_id = by_device.node_id
+    left join customer_nodes as by_customer_id
+        on events.customer_id = by_customer_id.crm_customer_id
+    left join device_nodes as by_device
+        on events.anonymous_id = by_device.anonymous_id
 
 ),
 

@@ -58,6 +58,11 @@ final as (
     select
         all_nodes.node_id,
         {{ dbt.split_part('all_nodes.node_id', "':'", 1) }} as node_type,
+        -- the id without its type prefix, so large tables join on their own column
+        {{ dbt.right(
+            'all_nodes.node_id',
+            dbt.length('all_nodes.node_id') ~ ' - ' ~ dbt.position("':'", 'all_nodes.node_id')
+        ) }} as node_key,
         labelled.component_label as customer_id
     from all_nodes
     left join labelled

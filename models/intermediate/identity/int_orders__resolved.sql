@@ -17,6 +17,28 @@ components as (
 
 ),
 
+-- orders carry a CRM id or (guest checkouts) are their own node: each joined on
+-- its own id, with no 'customer:' || id text built per order
+customer_nodes as (
+
+    select
+        node_key as crm_customer_id,
+        customer_id
+    from components
+    where node_type = 'customer'
+
+),
+
+order_nodes as (
+
+    select
+        node_key as order_id,
+        customer_id
+    from components
+    where node_type = 'order'
+
+),
+
 deleted_customers as (
 
     select * from {{ ref('int_identity__deleted_customers') }}
@@ -36,10 +58,10 @@ attributed as (
         orders.ordered_date,
         coalesce(by_customer_id.customer_id, by_order.customer_id) as customer_id
     from orders
-    left join components as by_customer_id
-        on 'customer:' || orders.customer_id = by_customer_id.node_id
-    left join components as by_order
-        on 'order:' || orders.order_id = by_order.node_id
+    left join customer_nodes as by_customer_id
+        on orders.customer_id = by_customer_id.crm_customer_id
+    left join order_nodes as by_order
+        on orders.order_id = by_order.order_id
 
 ),
 

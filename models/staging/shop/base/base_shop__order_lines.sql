@@ -11,7 +11,7 @@ source as {{ segmentation.inline_cte() }} (
         ('product_id', dbt.type_string()),
         ('category', dbt.type_string()),
         ('quantity', dbt.type_int()),
-        ('unit_price', dbt.type_float()),
+        ('unit_price', 'double'),
         ('_loaded_at', dbt.type_timestamp()),
     ]) }}
 
@@ -30,7 +30,7 @@ typed as {{ segmentation.inline_cte() }} (
 
         -- numerics
         cast(quantity as {{ dbt.type_int() }}) as quantity,
-        cast(unit_price as {{ dbt.type_float() }}) as unit_price_local,
+        cast(unit_price as double) as unit_price_local,
 
         -- timestamps (UTC)
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,

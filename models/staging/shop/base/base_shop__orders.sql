@@ -22,7 +22,9 @@ typed as {{ segmentation.inline_cte() }} (
         nullif(lower(trim(cast(sales_channel as {{ dbt.type_string() }}))), '') as sales_channel,
 
         -- money
-        cast(amount as {{ dbt.type_float() }}) as amount,
+        -- double, not dbt.type_float() (32-bit on DuckDB): sums of many orders must
+        -- stay exact to the cent
+        cast(amount as double) as amount,
         nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
 
         -- timestamps (UTC)
