@@ -26,21 +26,13 @@ components as (
 -- 'customer:' || id text is built per event, and each hash table holds one kind
 customer_nodes as (
 
-    select
-        node_key as crm_customer_id,
-        customer_id
-    from components
-    where node_type = 'customer'
+    {{ identity_nodes('components', 'customer', 'crm_customer_id') }}
 
 ),
 
 device_nodes as (
 
-    select
-        node_key as anonymous_id,
-        customer_id
-    from components
-    where node_type = 'device'
+    {{ identity_nodes('components', 'device', 'anonymous_id') }}
 
 ),
 

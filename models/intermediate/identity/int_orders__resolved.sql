@@ -21,21 +21,13 @@ components as (
 -- its own id, with no 'customer:' || id text built per order
 customer_nodes as (
 
-    select
-        node_key as crm_customer_id,
-        customer_id
-    from components
-    where node_type = 'customer'
+    {{ identity_nodes('components', 'customer', 'crm_customer_id') }}
 
 ),
 
 order_nodes as (
 
-    select
-        node_key as order_id,
-        customer_id
-    from components
-    where node_type = 'order'
+    {{ identity_nodes('components', 'order', 'order_id') }}
 
 ),
 
