@@ -44,20 +44,15 @@
     copies are numbered within the key, and a fingerprint collision would have to
     happen between rows of one key to matter. A null natural key is always the first
     rejection rule of a base model, so those rows are 'rejected' in the first branch.
-    The shared CTE is recomputed by each branch rather than materialised
-    (inline_cte()): recomputing the row-local casts is cheaper than spilling a copy
-    of every raw row. -#}
+    validated_cte and the CTEs it reads must be declared with inline_cte(): each
+    branch recomputes them rather than DuckDB materialising them, because
+    recomputing the row-local casts is cheaper than spilling a copy of every raw
+    row. -#}
 {% macro record_outcome_ctes(validated_cte, natural_key, version_order) -%}
-rows_to_decide as {{ segmentation.inline_cte() }} (
-
-    select * from {{ validated_cte }}
-
-),
-
 keys_with_several_rows as (
 
     select {{ natural_key }} as repeated_key
-    from rows_to_decide
+    from {{ validated_cte }}
     where {{ natural_key }} is not null
     group by {{ natural_key }}
     having count(*) > 1
@@ -67,12 +62,12 @@ keys_with_several_rows as (
 flagged as {{ segmentation.inline_cte() }} (
 
     select
-        rows_to_decide.*,
+        {{ validated_cte }}.*,
         keys_with_several_rows.repeated_key is not null as has_several_raw_rows
 
-    from rows_to_decide
+    from {{ validated_cte }}
     left join keys_with_several_rows
-        on rows_to_decide.{{ natural_key }} = keys_with_several_rows.repeated_key
+        on {{ validated_cte }}.{{ natural_key }} = keys_with_several_rows.repeated_key
 
 ),
 
