@@ -14,7 +14,10 @@ with
             '{{ s.source_name }}.{{ s.table_name }}' as source_table,
             (
                 select count(*) from (
-                    {{ optional_source(s.source_name, s.table_name, [('_loaded_at', dbt.type_timestamp())]) }}
+                    {{ optional_source(
+                        s.source_name, s.table_name, [('_loaded_at', dbt.type_timestamp())],
+                        s.get('is_point_in_time', true)
+                    ) }}
                 ) as raw_table
             ) as raw_rows,
             (

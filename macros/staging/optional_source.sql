@@ -1,15 +1,31 @@
-{#- Selects every row of an optional raw table, or, when the table is missing, no
-    row with the same columns and types. Only customers and orders are required: a
-    user without web events (say) still gets a build, with empty staging models.
+{#- The rows of a raw table a build may see, for a base model's `source` CTE.
+
+    Where the table is:
+      On DuckDB a raw table is a file `<raw_path>/<table>.<raw_format>` or a folder
+      `<raw_path>/<table>/` of delivery files (every `*.<raw_format>` in it, read
+      together, columns matched by name), the way Fivetran, Airbyte or an S3 landing
+      zone deliver it. On Snowflake it is a table. source() is always called, so
+      lineage and freshness stay declared.
+    Missing:
+      a required table (customers, orders) stops the build with an error naming the
+      paths looked at; an optional one (`columns` given) yields no row with the same
+      columns and types, so a user without web events still gets a build.
+    Point in time:
+      with var('as_of') set, only rows loaded by the end of that day (`_loaded_at` <
+      as_of + 1 day) are read: a build as of D knows what was known on D, not rows
+      that arrived later. Deletion requests pass `point_in_time=false`: erasure
+      applies whatever the as_of. A row without `_loaded_at` is kept (staging
+      quarantines or keeps it by its own rules).
 
     Arguments:
       source_name, table_name  the source table, as in source()
-      columns                  list of (column name, SQL type) pairs in raw-contract
-                               order, used only for the empty, typed stand-in
-    source() is always called, so lineage and freshness stay declared. -#}
-{% macro optional_source(source_name, table_name, columns) -%}
+      columns                  optional tables only: (column name, SQL type) pairs in
+                               raw-contract order for the empty, typed stand-in
+      point_in_time            apply the as_of load cut-off (default true) -#}
+{% macro raw_table(source_name, table_name, columns=none, point_in_time=true) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if execute and not source_exists(relation) -%}
+    {%- set readable = segmentation.raw_relation(relation, source_name, table_name, columns is none) -%}
+    {%- if readable is none -%}
         {{ log("optional source " ~ source_name ~ "." ~ table_name ~ " not found: staging it empty", info=true) }}
         select
         {%- for column in columns %}
@@ -17,34 +33,80 @@
         {%- endfor %}
         where 1 = 0
     {%- else -%}
-        select * from {{ relation }}
+        select * from {{ readable }}
+        {%- if point_in_time and var('as_of') is not none %}
+        where
+            _loaded_at is null
+            or _loaded_at < {{ segmentation.as_of_load_cutoff() }}
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether a source relation exists at run time. -#}
-{% macro source_exists(relation) -%}
+{#- An optional raw table: raw_table() with its typed stand-in columns. -#}
+{% macro optional_source(source_name, table_name, columns, point_in_time=true) -%}
+    {{ segmentation.raw_table(source_name, table_name, columns, point_in_time) }}
+{%- endmacro %}
+
+{#- The first instant after var('as_of'): rows loaded at or after it were not known
+    on as_of. -#}
+{% macro as_of_load_cutoff() -%}
+    {{ dbt.dateadd('day', 1, "cast('" ~ var('as_of') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- What to select from for a raw table at run time: the source relation, a reader
+    over its folder of delivery files (DuckDB), or none when it is missing. A missing
+    required table raises an error naming what was looked for. -#}
+{% macro raw_relation(relation, source_name, table_name, is_required) -%}
     {#- in dbt unit tests source() is a fixture CTE (no schema), which always exists -#}
-    {%- if relation is string or relation.schema is none -%}
-        {{ return(true) }}
+    {%- if not execute or relation is string or relation.schema is none -%}
+        {{ return(relation) }}
     {%- endif -%}
-    {{ return(adapter.dispatch('source_exists', 'segmentation')(relation)) }}
+    {{ return(adapter.dispatch('raw_relation', 'segmentation')(relation, source_name, table_name, is_required)) }}
 {%- endmacro %}
 
-{% macro default__source_exists(relation) -%}
+{% macro default__raw_relation(relation, source_name, table_name, is_required) -%}
     {%- set found = adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier
     ) -%}
-    {{ return(found is not none) }}
+    {%- if found is none and is_required -%}
+        {{ exceptions.raise_compiler_error(
+            "Required raw table " ~ source_name ~ "." ~ table_name ~ " not found: expected a table "
+            ~ relation ~ " (vars raw_database / raw_schema; see docs/raw_contract.md)."
+        ) }}
+    {%- endif -%}
+    {{ return(relation if found is not none else none) }}
 {%- endmacro %}
 
-{#- DuckDB sources are files (meta external_location): glob() tells whether the
-    file is there. A location that is a function call (read_csv(...)) is trusted. -#}
-{% macro duckdb__source_exists(relation) -%}
+{#- DuckDB sources are files (meta external_location): one file, or a folder named
+    like the file without its extension holding the deliveries. A location that is a
+    function call (read_csv(...)) is trusted as it is. -#}
+{% macro duckdb__raw_relation(relation, source_name, table_name, is_required) -%}
     {%- if relation.external is none -%}
-        {{ return(segmentation.default__source_exists(relation)) }}
+        {{ return(segmentation.default__raw_relation(relation, source_name, table_name, is_required)) }}
     {%- elif '(' in relation.external -%}
-        {{ return(true) }}
+        {{ return(relation) }}
     {%- endif -%}
-    {%- set result = run_query("select count(*) from glob(" ~ relation.external ~ ")") -%}
-    {{ return(result.columns[0].values()[0] > 0) }}
+    {%- set file_path = relation.external.strip("'") -%}
+    {%- set extension = file_path.split('.')[-1] -%}
+    {%- set folder_glob = file_path[:-(extension | length + 1)] ~ '/*.' ~ extension -%}
+    {%- if segmentation.count_files(file_path) > 0 -%}
+        {{ return(relation) }}
+    {%- elif segmentation.count_files(folder_glob) > 0 -%}
+        {%- set reader = 'read_parquet' if extension == 'parquet' else 'read_csv_auto' -%}
+        {{ return(reader ~ "('" ~ folder_glob ~ "', union_by_name = true)") }}
+    {%- elif is_required -%}
+        {{ exceptions.raise_compiler_error(
+            "Required raw table " ~ source_name ~ "." ~ table_name ~ " not found: expected the file "
+            ~ file_path ~ " or delivery files " ~ folder_glob
+            ~ ". Set SEG_RAW_PATH (or var raw_path) to the folder holding the raw tables and var raw_format"
+            ~ " to their format (parquet or csv); see docs/raw_contract.md."
+        ) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- How many files a DuckDB glob pattern matches. -#}
+{% macro count_files(pattern) -%}
+    {%- set result = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+    {{ return(result.columns[0].values()[0]) }}
 {%- endmacro %}

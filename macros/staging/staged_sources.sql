@@ -1,7 +1,9 @@
 {#- The registry of staged raw tables: which base model decides each row's outcome,
     its natural key, its rejection reason codes (first failing rule wins, in this
     order; documented on the base model), which raw columns a data steward needs to
-    see on a quarantined row, and whether the source is optional (may be missing: see optional_source).
+    see on a quarantined row, whether the source is optional (may be missing: see raw_table),
+    and whether a past as_of hides its rows loaded later (is_point_in_time, default true;
+    false for deletion requests, which apply whatever the as_of).
     Quarantine, outcome counts and the conservation test all read this list, so a
     new source is added in one place. -#}
 {% macro staged_sources() -%}
@@ -63,6 +65,7 @@
         },
         {
             'source_name': 'crm', 'table_name': 'deletion_requests', 'is_optional': true,
+            'is_point_in_time': false,
             'base_model': 'base_crm__deletion_requests', 'stg_model': 'stg_crm__deletion_requests',
             'natural_key': 'request_id',
             'rejection_reasons': ['missing_request_id', 'missing_customer_reference'],

@@ -4,7 +4,8 @@
   transactions (exactly for frequency, recency and T; to 1e-6 for monetary value),
   at the default as_of and at a past as_of that must ignore later orders.
 - The incremental daily/session tables, after a first build and a second build with
-  new days plus late rows inside the look-back, equal a `--full-refresh` of the same
+  new days, rows arriving a month late, and CRM records arriving after their
+  customers' orders and events (re-stitching), equal a `--full-refresh` of the same
   models.
 """
 
@@ -50,11 +51,24 @@ def write_raw(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
 
 
 def late_rows(occurred_at_utc: pd.Series) -> pd.Series:
-    """Rows dated 2-3 days before the first build ends: inside the look-back (var
-    feature_lookback_days, default 3) but older than the first build's last day."""
+    """Rows dated 30-40 days before the first build ends that only arrive for the
+    second: far older than anything a look-back window would re-process."""
     return occurred_at_utc.between(
-        FIRST_BUILD_END - pd.Timedelta(days=3), FIRST_BUILD_END - pd.Timedelta(days=1), inclusive="left"
+        FIRST_BUILD_END - pd.Timedelta(days=40), FIRST_BUILD_END - pd.Timedelta(days=30), inclusive="left"
     )
+
+
+def landed_after_first_build(frame: pd.DataFrame, late_mask: pd.Series) -> pd.DataFrame:
+    """``frame`` with the late rows' _loaded_at moved to just after the first build."""
+    landed = frame.copy()
+    landed.loc[late_mask, "_loaded_at"] = FIRST_BUILD_END + pd.Timedelta(hours=1)
+    return landed
+
+
+def late_crm_records(customers: pd.DataFrame) -> pd.Series:
+    """Every seventh CRM record arrives only for the second build, after its
+    customer's orders and events: the second build must re-stitch their history."""
+    return pd.Series(range(len(customers)), index=customers.index) % 7 == 3
 
 
 def first_build_rows(frame: pd.DataFrame, late_mask: pd.Series) -> pd.DataFrame:
@@ -94,13 +108,20 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
     assert late_orders.any() and late_events.any()
     select = ["--select", "+int_customers__btyd", *INCREMENTAL_MODELS]
     try:
+        late_customers = late_crm_records(customers)
         write_raw(raw, {
-            "customers": customers,
+            "customers": customers[~late_customers],
             "orders": first_build_rows(orders, late_orders),
             "events": first_build_rows(events, late_events),
         })
         run_dbt(["run", *select])
-        write_raw(raw, {"customers": customers, "orders": orders, "events": events})
+        # late rows landed after the first build: their _loaded_at says so (the
+        # incremental watermark relies on it, whatever their business date)
+        write_raw(raw, {
+            "customers": customers,
+            "orders": landed_after_first_build(orders, late_orders),
+            "events": landed_after_first_build(events, late_events),
+        })
         run_dbt(["run", *select])
         incremental = {name: read_table(database, name) for name in INCREMENTAL_MODELS}
         btyd_default = read_table(database, "int_customers__btyd")

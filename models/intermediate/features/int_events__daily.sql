@@ -1,16 +1,18 @@
 {#- One row per customer and UTC event date with the day's event counts by type.
     No as_of filter: the feature models apply it.
 
-    Incremental: each run re-processes the dates from (latest stored date -
-    var feature_lookback_days) on, deleting and re-inserting those whole days
-    (delete+insert keyed by occurred_date), so late-arriving events are picked up. -#}
+    Incremental by customer (see customers_to_reprocess()): a run recomputes every
+    row of the customers whose identity changed or who have an event loaded since
+    the last run, from all of their events, and replaces those customers' rows
+    (delete+insert keyed by customer_id). Pre-login events of a device that logs in
+    today are therefore attributed however old they are. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='occurred_date',
-        on_schema_change='fail',
-        post_hook="{{ purge_departed_customers() }}",
+        unique_key='customer_id',
+        on_schema_change='append_new_columns',
+        post_hook="{{ purge_stale_customer_rows() }}",
     )
 }}
 
@@ -23,24 +25,36 @@ events as (
 
 ),
 
-reprocess_from as (
+versions as (
 
-    {{ incremental_reprocess_from('occurred_date') }}
-
-),
-
-events_to_process as (
-
-    select events.*
-    from events
-    cross join reprocess_from
-    where
-        reprocess_from.reprocess_from_date is null
-        or events.occurred_date >= reprocess_from.reprocess_from_date
+    select * from {{ ref('int_identity__customer_versions') }}
 
 ),
 
-final as (
+{% if is_incremental() %}
+    customers_to_process as (
+
+        {{ customers_to_reprocess('events', 'versions') }}
+
+    ),
+
+    events_to_process as (
+
+        select events.*
+        from events
+        inner join customers_to_process
+            on events.customer_id = customers_to_process.customer_id
+
+    ),
+{% else %}
+    events_to_process as (
+
+        select * from events
+
+    ),
+{% endif %}
+
+daily as (
 
     select
         customer_id,
@@ -59,6 +73,31 @@ final as (
 
     from events_to_process
     group by customer_id, occurred_date
+
+),
+
+-- the watermark of the customer's rows: the latest load of any of their events
+customer_loads as (
+
+    select
+        customer_id,
+        max(_loaded_at) as source_loaded_at
+    from events_to_process
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        daily.*,
+        versions.identity_version,
+        cast(customer_loads.source_loaded_at as {{ dbt.type_timestamp() }}) as source_loaded_at
+    from daily
+    inner join versions
+        on daily.customer_id = versions.customer_id
+    inner join customer_loads
+        on daily.customer_id = customer_loads.customer_id
 
 )
 

@@ -3,17 +3,19 @@
     channel of the session's first event. A session is dated by its first event's UTC
     date. No as_of filter: the feature models apply it.
 
-    Incremental: each run rebuilds every session with an event dated on or after
-    (latest stored session_date - var feature_lookback_days), from all of that
-    session's events, and replaces it by session_id (delete+insert), so late events and
-    sessions crossing midnight are complete. -#}
+    Incremental by customer (see customers_to_reprocess()): a run rebuilds every
+    session holding an event of a customer whose identity changed or who has an
+    event loaded since the last run, from all of that session's events, and
+    replaces it by session_id (delete+insert). The post-hook drops sessions of
+    persons deleted or merged away, and sessions that no longer belong to anyone
+    (a device found to be shared). -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='session_id',
-        on_schema_change='fail',
-        post_hook="{{ purge_departed_customers() }}",
+        on_schema_change='append_new_columns',
+        post_hook="{{ purge_stale_customer_rows() }}",
     )
 }}
 
@@ -26,27 +28,57 @@ events as (
 
 ),
 
-session_events as (
+versions as (
 
-    {% if is_incremental() %}
-        -- every event of each session with an event inside the look-back
-        select events.*
-        from events
-        inner join (
-            select distinct recent_events.session_id
-            from events as recent_events
-            cross join ({{ incremental_reprocess_from('session_date') }}) as reprocess_from
-            where
-                reprocess_from.reprocess_from_date is null
-                or recent_events.occurred_date >= reprocess_from.reprocess_from_date
-        ) as sessions_to_process
-            on events.session_id = sessions_to_process.session_id
-    {% else %}
-        -- a full build processes every session: none to look up
-        select * from events
-    {% endif %}
+    select * from {{ ref('int_identity__customer_versions') }}
 
 ),
+
+{% if is_incremental() %}
+    attributed_events as (
+
+        select * from events
+        where customer_id is not null
+
+    ),
+
+    customers_to_process as (
+
+        {{ customers_to_reprocess('attributed_events', 'versions') }}
+
+    ),
+
+    sessions_to_process as (
+
+        select attributed_events.session_id
+        from attributed_events
+        inner join customers_to_process
+            on attributed_events.customer_id = customers_to_process.customer_id
+        union
+        -- an anonymous event loaded late still changes its session's counts
+        select events.session_id
+        from events
+        where events._loaded_at > (select max(source_loaded_at) from {{ this }})
+
+    ),
+
+    -- every event of those sessions, attributed or not
+    session_events as (
+
+        select events.*
+        from events
+        inner join sessions_to_process
+            on events.session_id = sessions_to_process.session_id
+
+    ),
+{% else %}
+    -- a full build processes every session: none to look up
+    session_events as (
+
+        select * from events
+
+    ),
+{% endif %}
 
 aggregated as (
 
@@ -63,14 +95,15 @@ aggregated as (
         sum(case when event_type = 'purchase' then 1 else 0 end) as count_purchase_events,
         -- the first event's (ties on the timestamp go to the smallest event id)
         {{ first_by('device', ['occurred_at', 'event_id']) }} as device,
-        {{ first_by('channel', ['occurred_at', 'event_id']) }} as channel
+        {{ first_by('channel', ['occurred_at', 'event_id']) }} as channel,
+        max(_loaded_at) as source_loaded_at
 
     from session_events
     group by session_id
 
 ),
 
-final as (
+sessions as (
 
     select
         session_id,
@@ -86,10 +119,35 @@ final as (
         device,
         channel,
         count_cart_adds > 0 as has_cart_add,
-        count_purchase_events > 0 as has_purchase
+        count_purchase_events > 0 as has_purchase,
+        cast(source_loaded_at as {{ dbt.type_timestamp() }}) as source_loaded_at
 
     from aggregated
-    where customer_id is not null
+
+),
+
+-- sessions of nobody (every event anonymous) are dropped by the inner join
+final as (
+
+    select
+        sessions.session_id,
+        sessions.customer_id,
+        sessions.session_date,
+        sessions.started_at,
+        sessions.ended_at,
+        sessions.duration_seconds,
+        sessions.count_events,
+        sessions.count_page_views,
+        sessions.device,
+        sessions.channel,
+        sessions.has_cart_add,
+        sessions.has_purchase,
+        versions.identity_version,
+        sessions.source_loaded_at
+
+    from sessions
+    inner join versions
+        on sessions.customer_id = versions.customer_id
 
 )
 

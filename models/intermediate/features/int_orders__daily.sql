@@ -2,18 +2,18 @@
     cancellations of that day. No as_of filter here: it is applied downstream, so this
     table is built once and read by any as_of.
 
-    Incremental: each run re-processes every order date from (latest stored date -
-    var feature_lookback_days) on, deleting and re-inserting those whole days, so late
-    rows and status changes (a completed order later refunded) inside the look-back
-    are picked up. The delete key is the date, not the customer-day, so a customer-day
-    that lost all its orders disappears too. Older changes need `--full-refresh`. -#}
+    Incremental by customer, not by date: a run recomputes every row of the customers
+    customers_to_reprocess() names (identity changed, or an order row loaded since
+    the last run: a late order of any age, a status change) from all of their orders,
+    and replaces those customers' rows (delete+insert keyed by customer_id). The
+    post-hook drops rows of persons deleted, merged away or left without orders. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='ordered_date',
-        on_schema_change='fail',
-        post_hook="{{ purge_departed_customers() }}",
+        unique_key='customer_id',
+        on_schema_change='append_new_columns',
+        post_hook="{{ purge_stale_customer_rows() }}",
     )
 }}
 
@@ -26,24 +26,36 @@ orders as (
 
 ),
 
-reprocess_from as (
+versions as (
 
-    {{ incremental_reprocess_from('ordered_date') }}
-
-),
-
-orders_to_process as (
-
-    select orders.*
-    from orders
-    cross join reprocess_from
-    where
-        reprocess_from.reprocess_from_date is null
-        or orders.ordered_date >= reprocess_from.reprocess_from_date
+    select * from {{ ref('int_identity__customer_versions') }}
 
 ),
 
-final as (
+{% if is_incremental() %}
+    customers_to_process as (
+
+        {{ customers_to_reprocess('orders', 'versions') }}
+
+    ),
+
+    orders_to_process as (
+
+        select orders.*
+        from orders
+        inner join customers_to_process
+            on orders.customer_id = customers_to_process.customer_id
+
+    ),
+{% else %}
+    orders_to_process as (
+
+        select * from orders
+
+    ),
+{% endif %}
+
+daily as (
 
     select
         customer_id,
@@ -59,6 +71,31 @@ final as (
 
     from orders_to_process
     group by customer_id, ordered_date
+
+),
+
+-- the watermark of the customer's rows: the latest load of any of their orders
+customer_loads as (
+
+    select
+        customer_id,
+        max(_loaded_at) as source_loaded_at
+    from orders_to_process
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        daily.*,
+        versions.identity_version,
+        cast(customer_loads.source_loaded_at as {{ dbt.type_timestamp() }}) as source_loaded_at
+    from daily
+    inner join versions
+        on daily.customer_id = versions.customer_id
+    inner join customer_loads
+        on daily.customer_id = customer_loads.customer_id
 
 )
 

@@ -55,6 +55,7 @@ attributed as (
         events.campaign,
         events.occurred_at,
         events.occurred_date,
+        events._loaded_at,
         coalesce(by_customer_id.customer_id, by_device.customer_id) as customer_id
     from events
     left join customer_nodes as by_customer_id
@@ -77,7 +78,8 @@ final as (
         attributed.channel,
         attributed.campaign,
         attributed.occurred_at,
-        attributed.occurred_date
+        attributed.occurred_date,
+        attributed._loaded_at
     from attributed
     left join deleted_customers
         on attributed.customer_id = deleted_customers.customer_id

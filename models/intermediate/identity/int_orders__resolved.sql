@@ -48,6 +48,7 @@ attributed as (
         orders.amount,
         orders.ordered_at,
         orders.ordered_date,
+        orders._loaded_at,
         coalesce(by_customer_id.customer_id, by_order.customer_id) as customer_id
     from orders
     left join customer_nodes as by_customer_id
@@ -68,7 +69,8 @@ final as (
         attributed.sales_channel,
         attributed.amount,
         attributed.ordered_at,
-        attributed.ordered_date
+        attributed.ordered_date,
+        attributed._loaded_at
     from attributed
     left join deleted_customers
         on attributed.customer_id = deleted_customers.customer_id

@@ -7,6 +7,7 @@
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
         on_schema_change='append_new_columns',
+        post_hook="{{ purge_deleted_persons() }}",
     )
 }}
 {#- Public: the var segment_drift_features of every customer, long, per as_of_date

@@ -7,6 +7,7 @@
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
         on_schema_change='append_new_columns',
+        post_hook="{{ purge_deleted_persons() }}",
     )
 }}
 {#- Public: segment_membership appended per as_of_date. Rebuilding an as_of_date

@@ -5,7 +5,7 @@ with
 
 source as {{ segmentation.inline_cte() }} (
 
-    select * from {{ source('crm', 'customers') }}
+    {{ raw_table('crm', 'customers') }}
 
 ),
 

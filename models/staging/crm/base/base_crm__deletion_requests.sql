@@ -6,7 +6,7 @@ with
 
 source as {{ segmentation.inline_cte() }} (
 
-    {{ optional_source('crm', 'deletion_requests', [
+    {{ optional_source('crm', 'deletion_requests', point_in_time=false, columns=[
         ('request_id', dbt.type_string()),
         ('customer_id', dbt.type_string()),
         ('email', dbt.type_string()),

@@ -5,7 +5,7 @@ with
 
 source as {{ segmentation.inline_cte() }} (
 
-    select * from {{ source('shop', 'orders') }}
+    {{ raw_table('shop', 'orders') }}
 
 ),
 

@@ -1,0 +1,74 @@
+{#- Incremental per-customer tables re-process whole customers, never whole dates.
+
+    customers_to_reprocess(inputs, versions) is the body of a CTE listing the
+    customer_id whose every stored row an incremental run recomputes from all of
+    their input rows:
+      - persons whose identity changed since their rows were written: their
+        current identity_version (int_identity__customer_versions) is not the one
+        stored on their rows, e.g. a late CRM record stitched guest orders to them,
+        a device logged in, two records merged or split; new persons too;
+      - persons with an input row loaded after the table's watermark (the greatest
+        source_loaded_at stored): late rows of any age, new orders, order status
+        changes (a new version of the order is a new row);
+      - everyone, when the table has no watermark yet (first run after an upgrade)
+        or the watermark lies at or after the build's as_of load cut-off (a past
+        as_of on a database that already knows later rows).
+    `inputs` must expose customer_id and _loaded_at; `versions` customer_id and
+    identity_version. The table must store customer_id, identity_version and
+    source_loaded_at. How long ago a row's business date lies plays no part, so
+    no look-back window decides correctness.
+
+    purge_stale_customer_rows() is the matching post-hook: it deletes stored rows
+    whose (customer_id, identity_version) is no longer current. That removes deleted
+    persons, ids merged into another person, and rows of re-processed persons that
+    now have none (e.g. a session that moved to another person). -#}
+{% macro customers_to_reprocess(inputs, versions) -%}
+    select versions.customer_id
+    from {{ versions }} as versions
+    left join (
+        select distinct
+            customer_id,
+            identity_version
+        from {{ this }}
+    ) as stored
+        on
+            versions.customer_id = stored.customer_id
+            and versions.identity_version = stored.identity_version
+    where stored.customer_id is null
+    union
+    select inputs.customer_id
+    from {{ inputs }} as inputs
+    cross join (select max(source_loaded_at) as loaded_until from {{ this }}) as watermark
+    where
+        inputs.customer_id is not null
+        and (
+            watermark.loaded_until is null
+            or inputs._loaded_at > watermark.loaded_until
+            {%- if var('as_of') is not none %}
+            or watermark.loaded_until >= {{ segmentation.as_of_load_cutoff() }}
+            {%- endif %}
+        )
+{%- endmacro %}
+
+{#- Post-hook of the incremental per-customer tables (see above). The versions model
+    is looked up in the graph rather than with ref(): a ref in a hook would make it
+    an input of every unit test of these models. -#}
+{% macro purge_stale_customer_rows(versions_model='int_identity__customer_versions') -%}
+    {%- set versions = none -%}
+    {%- if execute and is_incremental() -%}
+        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ versions_model] -%}
+        {%- set versions = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- endif -%}
+    {%- if versions is not none -%}
+        delete from {{ this }}
+        where not exists (
+            select 1
+            from {{ versions }} as versions
+            where
+                versions.customer_id = {{ this }}.customer_id
+                and versions.identity_version = {{ this }}.identity_version
+        )
+    {%- else -%}
+        select 1 as nothing_to_purge
+    {%- endif -%}
+{%- endmacro %}
