@@ -146,3 +146,34 @@ def test_deletion_request_removes_person_on_next_build(built: tuple[Path, Path])
     assert people == [("c1",)]
     assert orders == [("o1",)]
     assert audit["persons"] == 1 and audit["orders"] == 2
+
+
+def test_deletion_erases_raw_pii_from_every_table_but_the_request(built: tuple[Path, Path]) -> None:
+    """After the build that honours Bob's request, no table or view holds his raw
+    email, phone or name, except the request itself; Ann keeps hers."""
+    tmp, raw = built
+    if not (raw / "deletion_requests.parquet").exists():
+        write_deletion_request(raw, " Bob@Example.com ")
+        result = dbt_build(tmp, raw)
+        assert result.returncode == 0, result.stdout[-4000:]
+    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    text_columns = con.execute(
+        """
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR' and table_name <> 'base_crm__deletion_requests'
+        """
+    ).fetchall()
+    assert len(text_columns) > 20
+    found = []
+    for schema, table, column in text_columns:
+        hits = con.execute(
+            f'select count(*) from "{schema}"."{table}" where lower("{column}") similar to \'.*(bob|ray).*\''
+        ).fetchone()[0]
+        if hits:
+            found.append(f"{schema}.{table}.{column}: {hits}")
+    assert found == []
+    ann = con.execute(
+        "select email_raw, first_name from main_staging.base_crm__customers where customer_id = 'c1'"
+    ).fetchall()
+    assert ann == [("Ann@Example.com", "Ann")]

@@ -1,0 +1,83 @@
+{#- on-run-end: erase the raw PII of persons with a deletion request from the base
+    staging tables, the only tables that hold raw emails, phones and names (the
+    quarantine and staging models are views over them, so they follow).
+
+    Base tables are rebuilt from the raw files every build, before identity
+    resolution can say who a person is; so after the build, every base row of a
+    deleted person gets its PII columns set to null: CRM records stitched to the
+    person (int_identity__components of int_identity__deleted_customers), records
+    and orders carrying an id or email a request names (even when quarantined and
+    never stitched), and orders carrying such a person's email. Rows stay (ids,
+    amounts, outcomes), so the staging conservation counts still hold.
+    base_crm__deletion_requests keeps the request's email: the request is what
+    erases the person again on every rebuild.
+
+    Renders one statement per call (Snowflake runs one per hook); `table` is
+    'orders' or 'customers'. Orders are erased first: the emails come from the CRM
+    records. Nothing happens when a relation is missing (a partial selection). -#}
+{% macro erase_deleted_persons_pii(table) -%}
+    {%- set names = {
+        'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
+        'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
+        'deleted': 'int_identity__deleted_customers',
+    } -%}
+    {%- set relations = {} -%}
+    {%- if execute -%}
+        {%- for key, model_name in names.items() -%}
+            {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model_name) -%}
+            {%- if node is not none -%}
+                {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+                {%- if relation is not none -%}
+                    {%- do relations.update({key: relation}) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if relations | length == names | length -%}
+        {%- set erased_ids -%}
+            select requests.customer_id
+            from {{ relations.requests }} as requests
+            where requests.customer_id is not null
+            union
+            select components.node_key
+            from {{ relations.components }} as components
+            inner join {{ relations.deleted }} as deleted
+                on components.customer_id = deleted.customer_id
+            where components.node_type = 'customer'
+        {%- endset -%}
+        {%- set erased_emails -%}
+            select requests.email_normalized
+            from {{ relations.requests }} as requests
+            where requests.email_normalized is not null
+            union
+            select customers.email_normalized
+            from {{ relations.customers }} as customers
+            where
+                customers.email_normalized is not null
+                and customers.customer_id in ({{ erased_ids }})
+        {%- endset -%}
+        {%- if table == 'orders' -%}
+            update {{ relations.orders }}
+            set customer_email_normalized = null
+            where
+                customer_email_normalized in ({{ erased_emails }})
+                or customer_id in ({{ erased_ids }})
+        {%- elif table == 'customers' -%}
+            update {{ relations.customers }}
+            set
+                email_raw = null,
+                email_normalized = null,
+                phone_raw = null,
+                phone_normalized = null,
+                first_name = null,
+                last_name = null
+            where
+                customer_id in ({{ erased_ids }})
+                or email_normalized in ({{ erased_emails }})
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("erase_deleted_persons_pii: table must be 'orders' or 'customers', got " ~ table) }}
+        {%- endif -%}
+    {%- else -%}
+        select 1 as nothing_to_erase
+    {%- endif -%}
+{%- endmacro %}
