@@ -1,0 +1,59 @@
+"""Consent events (consent_events): a grant per purpose at sign-up, some revoked later."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from .common import (
+    CONSENT_GRANT_RATES,
+    CONSENT_PURPOSES,
+    CONSENT_REVOKE_RATE,
+    NEVER,
+    UTC_Z_SHARE,
+    ids,
+    iso,
+    load_time,
+    stream,
+    take,
+    timestamps,
+)
+from .config import GeneratorConfig
+from .people import People
+from .schemas import as_table
+
+CONSENT_STATUSES = pa.array(["granted", "revoked"])
+
+
+def consent_table(config: GeneratorConfig, people: People) -> pa.Table:
+    """A grant per purpose at sign-up (marketing_email as drawn for the people, the
+    others here); some grants are revoked later. A marketing_email revocation is the
+    people's ``email_consent_until``, so sends stop when it comes (and the life-cycle
+    plan's revocations need no code here)."""
+    rng = stream(config.seed, 40)
+    n = people.size
+    granted = rng.random((n, len(CONSENT_PURPOSES))) < CONSENT_GRANT_RATES
+    granted[:, 0] = people.email_consent_from < NEVER
+    owner, purpose = np.nonzero(granted)
+    at = people.signup[owner] + rng.integers(0, 600, len(owner))
+    revoked = rng.random(len(owner)) < CONSENT_REVOKE_RATE
+    revoked_at = at + ((config.end - at) * rng.random(len(owner))).astype("int64")
+    email = purpose == 0
+    at[email] = people.email_consent_from[owner[email]]
+    revoked[email] = people.email_consent_until[owner[email]] < NEVER
+    revoked_at[email] = np.where(revoked[email], people.email_consent_until[owner[email]], 0)
+    all_owner = np.concatenate([owner, owner[revoked]])
+    all_at = np.concatenate([at, revoked_at[revoked]])
+    status = np.concatenate([np.zeros(len(owner), "int8"), np.ones(revoked.sum(), "int8")])
+    count = len(all_owner)
+    return as_table(
+        "consent_events",
+        {
+            "consent_event_id": ids("K", np.arange(count)),
+            "customer_id": take(people.customer_id, all_owner),
+            "purpose": take(CONSENT_PURPOSES, np.concatenate([purpose, purpose[revoked]])),
+            "status": take(CONSENT_STATUSES, status),
+            "occurred_at": iso(all_at, people.offset[all_owner], rng.random(count) < UTC_Z_SHARE),
+            "_loaded_at": timestamps(load_time(all_at, rng, config.end)),
+        },
+    )
