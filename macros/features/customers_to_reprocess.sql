@@ -60,13 +60,13 @@
         {%- set versions = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- endif -%}
     {%- if versions is not none -%}
+        {#- one text key rather than a correlated subquery on the target's name, which
+            engines qualify differently; md5 versions are fixed-length, so the key is
+            unambiguous -#}
         delete from {{ this }}
-        where not exists (
-            select 1
+        where customer_id || '|' || identity_version not in (
+            select versions.customer_id || '|' || versions.identity_version
             from {{ versions }} as versions
-            where
-                versions.customer_id = {{ this }}.customer_id
-                and versions.identity_version = {{ this }}.identity_version
         )
     {%- else -%}
         select 1 as nothing_to_purge
