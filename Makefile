@@ -12,11 +12,11 @@ TEST_RAW := data/test_raw
 TEST_DB := data/test.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: help install demo data build summary report test lint fix integration-test dbt-test pytest snowflake-test bench docs clean
+.PHONY: help install demo data build summary report test lint fix integration-test dbt-test pytest snowflake-test soak-test bench docs clean
 
 help:
 	@echo "make demo   set up, generate sample data, dbt build on DuckDB, print a summary"
-	@echo "make test   everything CI checks: lint, dbt build with tests, pytest, Snowflake emulator"
+	@echo "make test   everything CI checks: lint, dbt build with tests, pytest, Snowflake emulator, a short soak"
 	@echo "make bench  benchmark at growing sizes (BENCH_SIZES=10000,100000,1000000)"
 	@echo "make soak   nightly incremental builds vs full and point-in-time rebuilds (DAYS=30 CUSTOMERS=2000 SEED=42)"
 
@@ -79,7 +79,12 @@ integration-test: install
 snowflake-test: install $(TEST_RAW)/_manifest.json
 	$(BIN)/python -m segkit.snowflake_emulator --raw $(TEST_RAW) --db-path data/fakesnow
 
-test: lint integration-test dbt-test pytest snowflake-test
+# A short soak on every change: 5 nights at 1,000 customers (the default soak's table
+# is in the README; its results are committed in soak/results).
+soak-test: install
+	$(BIN)/python -m segkit.soak --days 5 --customers 1000 --seed 7 --work data/soak-test --out data/soak-test/results
+
+test: lint integration-test dbt-test pytest snowflake-test soak-test
 
 # Sizes: make bench BENCH_SIZES=10000,100000 (default 10k, 100k, 1M customers).
 BENCH_SIZES ?= 10000,100000,1000000

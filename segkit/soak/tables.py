@@ -1,0 +1,85 @@
+"""Which tables the soak compares, and on which key, read from dbt's manifest.json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Marts a from-scratch build cannot reproduce, with the reason written into the results.
+EXCLUDED_TABLES: dict[str, str] = {
+    "segment_drift": (
+        "compares each as_of_date with the previous stored one; a from-scratch build holds "
+        "one as_of_date and so no previous one. Its inputs (segment_membership_history and "
+        "segment_feature_history at D, and at D-1 on the night before) are compared every night."
+    ),
+    "segment_history": (
+        "entries and exits versus the previous stored as_of_date: same reason as "
+        "segment_drift (a from-scratch build has no row at all). Its input "
+        "segment_membership_history is compared every night."
+    ),
+}
+
+# Tests whose arguments name a table's key (tests/generic/expect_compound_columns_to_be_unique.sql).
+KEY_TESTS: dict[str, str] = {
+    "unique": "column_name",
+    "expect_compound_columns_to_be_unique": "column_list",
+}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    schema: str
+    identifier: str
+    materialized: str
+    key: tuple[str, ...] | None
+
+
+def key_columns(manifest: Mapping, unique_id: str) -> tuple[str, ...] | None:
+    """The smallest key a uniqueness test on the model declares (fewest columns, then
+    by name), or None. A test with a ``where`` config proves a key of a subset only."""
+    keys = []
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") != "test" or node.get("attached_node") != unique_id:
+            continue
+        metadata = node.get("test_metadata") or {}
+        argument = KEY_TESTS.get(metadata.get("name", ""))
+        if argument is None or (node.get("config") or {}).get("where"):
+            continue
+        columns = metadata.get("kwargs", {}).get(argument)
+        if columns:
+            keys.append((columns,) if isinstance(columns, str) else tuple(columns))
+    return min(keys, key=lambda key: (len(key), key)) if keys else None
+
+
+def compared_tables(
+    manifest: Mapping, excluded: Mapping[str, str] = EXCLUDED_TABLES
+) -> list[TableSpec]:
+    """Every table or incremental model under models/marts, and every incremental model
+    anywhere, minus the written exclusions. Views and ephemeral models hold no state."""
+    specs = []
+    for unique_id, node in manifest["nodes"].items():
+        if node.get("resource_type") != "model":
+            continue
+        materialized = node["config"]["materialized"]
+        in_marts = "marts" in node["fqn"] and materialized in ("table", "incremental")
+        if not (in_marts or materialized == "incremental") or node["name"] in excluded:
+            continue
+        specs.append(
+            TableSpec(
+                name=node["name"],
+                schema=node["schema"],
+                identifier=node.get("alias") or node["name"],
+                materialized=materialized,
+                key=key_columns(manifest, unique_id),
+            )
+        )
+    return sorted(specs, key=lambda spec: spec.name)
+
+
+def model_relation(manifest: Mapping, name: str) -> tuple[str, str] | None:
+    """(schema, identifier) of the model called ``name``, if the project has it."""
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") == "model" and node["name"] == name:
+            return node["schema"], node.get("alias") or node["name"]
+    return None
