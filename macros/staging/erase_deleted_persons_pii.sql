@@ -12,14 +12,21 @@
     base_crm__deletion_requests keeps the request's email: the request is what
     erases the person again on every rebuild.
 
-    Renders one statement per call (Snowflake runs one per hook); `table` is
-    'orders' or 'customers'. Orders are erased first: the emails come from the CRM
-    records. Nothing happens when a relation is missing (a partial selection). -#}
+    The identity tables then lose the person: their edges (email, phone and device
+    hashes, ids), their component rows and, last, the list of deleted persons
+    itself, which every build recomputes from the requests. What stays is the
+    request (base_crm__deletion_requests) and the counts of
+    int_identity__deletion_audit.
+
+    Renders one statement per call (Snowflake runs one per hook); `table` is, in this
+    order, 'orders', 'customers' (the emails come from the CRM records), 'edges',
+    'components' (the nodes come from the components) or 'deleted'. Nothing happens
+    when a relation is missing (a partial selection). -#}
 {% macro erase_deleted_persons_pii(table) -%}
     {%- set names = {
         'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
         'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
-        'deleted': 'int_identity__deleted_customers',
+        'deleted': 'int_identity__deleted_customers', 'edges': 'int_identity__edges',
     } -%}
     {%- set relations = {} -%}
     {%- if execute -%}
@@ -56,6 +63,12 @@
                 customers.email_normalized is not null
                 and customers.customer_id in ({{ erased_ids }})
         {%- endset -%}
+        {%- set erased_nodes -%}
+            select components.node_id
+            from {{ relations.components }} as components
+            inner join {{ relations.deleted }} as deleted
+                on components.customer_id = deleted.customer_id
+        {%- endset -%}
         {%- if table == 'orders' -%}
             update {{ relations.orders }}
             set customer_email_normalized = null
@@ -74,8 +87,21 @@
             where
                 customer_id in ({{ erased_ids }})
                 or email_normalized in ({{ erased_emails }})
+        {%- elif table == 'edges' -%}
+            delete from {{ relations.edges }}
+            where
+                node_a in ({{ erased_nodes }})
+                or node_b in ({{ erased_nodes }})
+        {%- elif table == 'components' -%}
+            delete from {{ relations.components }}
+            where customer_id in (select deleted.customer_id from {{ relations.deleted }} as deleted)
+        {%- elif table == 'deleted' -%}
+            delete from {{ relations.deleted }}
         {%- else -%}
-            {{ exceptions.raise_compiler_error("erase_deleted_persons_pii: table must be 'orders' or 'customers', got " ~ table) }}
+            {{ exceptions.raise_compiler_error(
+                "erase_deleted_persons_pii: table must be 'orders', 'customers', 'edges', 'components' or 'deleted', got "
+                ~ table
+            ) }}
         {%- endif -%}
     {%- else -%}
         select 1 as nothing_to_erase

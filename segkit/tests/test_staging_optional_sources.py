@@ -177,3 +177,37 @@ def test_deletion_erases_raw_pii_from_every_table_but_the_request(built: tuple[P
         "select email_raw, first_name from main_staging.base_crm__customers where customer_id = 'c1'"
     ).fetchall()
     assert ann == [("Ann@Example.com", "Ann")]
+
+
+def test_deletion_leaves_no_id_or_hash_of_the_person_downstream_of_staging(
+    built: tuple[Path, Path],
+) -> None:
+    """Identity tables (edges, components, the list of deleted persons) lose Bob too:
+    no intermediate or mart table holds his CRM id (c2), his guest order (o3) or a
+    node of his; Ann's nodes stay."""
+    tmp, raw = built
+    if not (raw / "deletion_requests.parquet").exists():
+        write_deletion_request(raw, " Bob@Example.com ")
+        result = dbt_build(tmp, raw)
+        assert result.returncode == 0, result.stdout[-4000:]
+    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    text_columns = con.execute(
+        """
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR' and table_schema in ('main_intermediate', 'main_marts')
+        """
+    ).fetchall()
+    found = []
+    for schema, table, column in text_columns:
+        hits = con.execute(
+            f'select count(*) from "{schema}"."{table}" '
+            f"where \"{column}\" in ('c2', 'customer:c2', 'o3', 'order:o3')"
+        ).fetchone()[0]
+        if hits:
+            found.append(f"{schema}.{table}.{column}: {hits}")
+    assert found == []
+    nodes = con.execute(
+        "select count(*) from main_intermediate.int_identity__components where customer_id = 'c1'"
+    ).fetchone()[0]
+    assert nodes >= 3
