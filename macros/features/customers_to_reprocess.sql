@@ -51,24 +51,36 @@
 {%- endmacro %}
 
 {#- Post-hook of the incremental per-customer tables (see above). The versions model
-    is looked up in the graph rather than with ref(): a ref in a hook would make it
-    an input of every unit test of these models. -#}
+    is looked up with built_relations(), not ref(): a ref in a hook would make it an
+    input of every unit test of these models. -#}
 {% macro purge_stale_customer_rows(versions_model='int_identity__customer_versions') -%}
-    {%- set versions = none -%}
-    {%- if execute and is_incremental() -%}
-        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ versions_model] -%}
-        {%- set versions = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
-    {%- endif -%}
-    {%- if versions is not none -%}
+    {%- set relations = segmentation.built_relations({'versions': versions_model}) if is_incremental() else {} -%}
+    {%- if relations -%}
         {#- one text key rather than a correlated subquery on the target's name, which
             engines qualify differently; md5 versions are fixed-length, so the key is
             unambiguous -#}
         delete from {{ this }}
         where customer_id || '|' || identity_version not in (
             select versions.customer_id || '|' || versions.identity_version
-            from {{ versions }} as versions
+            from {{ relations.versions }} as versions
         )
     {%- else -%}
         select 1 as nothing_to_purge
     {%- endif -%}
+{%- endmacro %}
+
+{#- The body of the CTE a per-customer incremental table aggregates: every row of
+    `inputs` on a full build; on an incremental run, all rows (whatever their date)
+    of the customers customers_to_reprocess(inputs, versions) names. -#}
+{% macro inputs_to_reprocess(inputs, versions) -%}
+    {%- if is_incremental() %}
+        select {{ inputs }}.*
+        from {{ inputs }}
+        inner join (
+            {{ segmentation.customers_to_reprocess(inputs, versions) }}
+        ) as customers_to_process
+            on {{ inputs }}.customer_id = customers_to_process.customer_id
+    {%- else %}
+        select * from {{ inputs }}
+    {%- endif %}
 {%- endmacro %}

@@ -28,29 +28,14 @@
         'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
         'deleted': 'int_identity__deleted_customers', 'edges': 'int_identity__edges',
     } -%}
-    {%- set relations = {} -%}
-    {%- if execute -%}
-        {%- for key, model_name in names.items() -%}
-            {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model_name) -%}
-            {%- if node is not none -%}
-                {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
-                {%- if relation is not none -%}
-                    {%- do relations.update({key: relation}) -%}
-                {%- endif -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- set relations = segmentation.built_relations(names) -%}
     {%- if relations | length == names | length -%}
         {%- set erased_ids -%}
             select requests.customer_id
             from {{ relations.requests }} as requests
             where requests.customer_id is not null
             union
-            select components.node_key
-            from {{ relations.components }} as components
-            inner join {{ relations.deleted }} as deleted
-                on components.customer_id = deleted.customer_id
-            where components.node_type = 'customer'
+            {{ segmentation.deleted_person_crm_ids(relations.components, relations.deleted) }}
         {%- endset -%}
         {%- set erased_emails -%}
             select requests.email_normalized

@@ -130,12 +130,40 @@ def test_records_sharing_an_email_resolve_to_one_person(built: tuple[Path, Path]
     assert orders == [("o1", "c1"), ("o2", "c2"), ("o3", "c2")]
 
 
-def test_deletion_request_removes_person_on_next_build(built: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def deleted(built: tuple[Path, Path]) -> Path:
+    """The database after a second build that honours a deletion request for Bob
+    (by email, in another case and with spaces)."""
     tmp, raw = built
     write_deletion_request(raw, " Bob@Example.com ")
     result = dbt_build(tmp, raw)
     assert result.returncode == 0, result.stdout[-4000:]
-    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
+    return tmp / "db.duckdb"
+
+
+def text_columns_with(con: duckdb.DuckDBPyConnection, columns_where: str, value_where: str) -> list[str]:
+    """'schema.table.column: rows' for every text column (information_schema.columns
+    filtered by ``columns_where``) holding a value matching ``value_where``, a
+    predicate on the column written as {column}."""
+    text_columns = con.execute(
+        f"""
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR' and {columns_where}
+        """
+    ).fetchall()
+    assert len(text_columns) > 20
+    found = []
+    for schema, table, column in text_columns:
+        predicate = value_where.format(column=f'"{column}"')
+        hits = con.execute(f'select count(*) from "{schema}"."{table}" where {predicate}').fetchone()[0]
+        if hits:
+            found.append(f"{schema}.{table}.{column}: {hits}")
+    return found
+
+
+def test_deletion_request_removes_person_on_next_build(deleted: Path) -> None:
+    con = duckdb.connect(str(deleted), read_only=True)
     people = con.execute("select customer_id from main_intermediate.int_customers__resolved").fetchall()
     orders = con.execute("select order_id from main_intermediate.int_orders__resolved order by 1").fetchall()
     audit = dict(
@@ -148,30 +176,13 @@ def test_deletion_request_removes_person_on_next_build(built: tuple[Path, Path])
     assert audit["persons"] == 1 and audit["orders"] == 2
 
 
-def test_deletion_erases_raw_pii_from_every_table_but_the_request(built: tuple[Path, Path]) -> None:
+def test_deletion_erases_raw_pii_from_every_table_but_the_request(deleted: Path) -> None:
     """After the build that honours Bob's request, no table or view holds his raw
     email, phone or name, except the request itself; Ann keeps hers."""
-    tmp, raw = built
-    if not (raw / "deletion_requests.parquet").exists():
-        write_deletion_request(raw, " Bob@Example.com ")
-        result = dbt_build(tmp, raw)
-        assert result.returncode == 0, result.stdout[-4000:]
-    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
-    text_columns = con.execute(
-        """
-        select table_schema, table_name, column_name
-        from information_schema.columns
-        where data_type = 'VARCHAR' and table_name <> 'base_crm__deletion_requests'
-        """
-    ).fetchall()
-    assert len(text_columns) > 20
-    found = []
-    for schema, table, column in text_columns:
-        hits = con.execute(
-            f'select count(*) from "{schema}"."{table}" where lower("{column}") similar to \'.*(bob|ray).*\''
-        ).fetchone()[0]
-        if hits:
-            found.append(f"{schema}.{table}.{column}: {hits}")
+    con = duckdb.connect(str(deleted), read_only=True)
+    found = text_columns_with(
+        con, "table_name <> 'base_crm__deletion_requests'", "lower({column}) similar to '.*(bob|ray).*'"
+    )
     assert found == []
     ann = con.execute(
         "select email_raw, first_name from main_staging.base_crm__customers where customer_id = 'c1'"
@@ -179,33 +190,16 @@ def test_deletion_erases_raw_pii_from_every_table_but_the_request(built: tuple[P
     assert ann == [("Ann@Example.com", "Ann")]
 
 
-def test_deletion_leaves_no_id_or_hash_of_the_person_downstream_of_staging(
-    built: tuple[Path, Path],
-) -> None:
+def test_deletion_leaves_no_id_or_hash_of_the_person_downstream_of_staging(deleted: Path) -> None:
     """Identity tables (edges, components, the list of deleted persons) lose Bob too:
     no intermediate or mart table holds his CRM id (c2), his guest order (o3) or a
     node of his; Ann's nodes stay."""
-    tmp, raw = built
-    if not (raw / "deletion_requests.parquet").exists():
-        write_deletion_request(raw, " Bob@Example.com ")
-        result = dbt_build(tmp, raw)
-        assert result.returncode == 0, result.stdout[-4000:]
-    con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
-    text_columns = con.execute(
-        """
-        select table_schema, table_name, column_name
-        from information_schema.columns
-        where data_type = 'VARCHAR' and table_schema in ('main_intermediate', 'main_marts')
-        """
-    ).fetchall()
-    found = []
-    for schema, table, column in text_columns:
-        hits = con.execute(
-            f'select count(*) from "{schema}"."{table}" '
-            f"where \"{column}\" in ('c2', 'customer:c2', 'o3', 'order:o3')"
-        ).fetchone()[0]
-        if hits:
-            found.append(f"{schema}.{table}.{column}: {hits}")
+    con = duckdb.connect(str(deleted), read_only=True)
+    found = text_columns_with(
+        con,
+        "table_schema in ('main_intermediate', 'main_marts')",
+        "{column} in ('c2', 'customer:c2', 'o3', 'order:o3')",
+    )
     assert found == []
     nodes = con.execute(
         "select count(*) from main_intermediate.int_identity__components where customer_id = 'c1'"

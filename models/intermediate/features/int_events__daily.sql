@@ -31,28 +31,12 @@ versions as (
 
 ),
 
-{% if is_incremental() %}
-    customers_to_process as (
+-- all rows of the customers to re-process (everyone on a full build)
+events_to_process as (
 
-        {{ customers_to_reprocess('events', 'versions') }}
+    {{ inputs_to_reprocess('events', 'versions') }}
 
-    ),
-
-    events_to_process as (
-
-        select events.*
-        from events
-        inner join customers_to_process
-            on events.customer_id = customers_to_process.customer_id
-
-    ),
-{% else %}
-    events_to_process as (
-
-        select * from events
-
-    ),
-{% endif %}
+),
 
 daily as (
 

@@ -32,28 +32,12 @@ versions as (
 
 ),
 
-{% if is_incremental() %}
-    customers_to_process as (
+-- all rows of the customers to re-process (everyone on a full build)
+orders_to_process as (
 
-        {{ customers_to_reprocess('orders', 'versions') }}
+    {{ inputs_to_reprocess('orders', 'versions') }}
 
-    ),
-
-    orders_to_process as (
-
-        select orders.*
-        from orders
-        inner join customers_to_process
-            on orders.customer_id = customers_to_process.customer_id
-
-    ),
-{% else %}
-    orders_to_process as (
-
-        select * from orders
-
-    ),
-{% endif %}
+),
 
 daily as (
 
