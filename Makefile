@@ -11,6 +11,11 @@ DEMO_DB := data/segmentation.duckdb
 TEST_RAW := data/test_raw
 TEST_DB := data/test.duckdb
 DBT := $(BIN)/dbt
+# PII salt (README, "Privacy"): the demo and test targets hash with the public demo
+# salt unless SEG_PII_SALT is set, and say so explicitly, so they do not warn. The
+# shell expands it: make echoes the command, never a real salt. Outside these
+# targets an unset SEG_PII_SALT warns on every dbt run.
+DEMO_SALT_ENV := SEG_PII_SALT="$${SEG_PII_SALT:-segmentation-demo-salt}"
 
 .PHONY: help install demo data build summary report test lint fix integration-test dbt-test pytest snowflake-test soak-test bench docs clean
 
@@ -37,7 +42,7 @@ $(DEMO_RAW)/_manifest.json: $(BIN)/.installed $(wildcard segkit/generate/*.py)
 data: $(DEMO_RAW)/_manifest.json
 
 build: install data
-	SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) build
+	$(DEMO_SALT_ENV) SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) build
 
 summary: install
 	$(BIN)/python -m segkit.summary --database $(DEMO_DB)
@@ -62,27 +67,27 @@ $(TEST_RAW)/_manifest.json: $(BIN)/.installed $(wildcard segkit/generate/*.py)
 
 dbt-test: install $(TEST_RAW)/_manifest.json
 	rm -f $(TEST_DB)
-	SEG_RAW_PATH=$(TEST_RAW) SEG_DUCKDB_PATH=$(TEST_DB) $(DBT) build --fail-fast
+	$(DEMO_SALT_ENV) SEG_RAW_PATH=$(TEST_RAW) SEG_DUCKDB_PATH=$(TEST_DB) $(DBT) build --fail-fast
 
 pytest: install
-	$(BIN)/python -m pytest -q
+	$(DEMO_SALT_ENV) $(BIN)/python -m pytest -q
 
 # The generic tests and cross-db macros on tiny seeds (integration_tests/).
 integration-test: install
 	mkdir -p data
 	cd integration_tests && SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) deps --profiles-dir ..
 	rm -f data/integration.duckdb
-	cd integration_tests && SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) build --profiles-dir ..
+	cd integration_tests && $(DEMO_SALT_ENV) SEG_DUCKDB_PATH=../data/integration.duckdb ../$(DBT) build --profiles-dir ..
 
 # The same project through dbt-snowflake against the fakesnow emulator (in-process,
 # no account); see docs/snowflake.md for what it excludes and why.
 snowflake-test: install $(TEST_RAW)/_manifest.json
-	$(BIN)/python -m segkit.snowflake_emulator --raw $(TEST_RAW) --db-path data/fakesnow
+	$(DEMO_SALT_ENV) $(BIN)/python -m segkit.snowflake_emulator --raw $(TEST_RAW) --db-path data/fakesnow
 
 # A short soak on every change: 5 nights at 1,000 customers (the default soak's table
 # is in the README; its results are committed in soak/results).
 soak-test: install
-	$(BIN)/python -m segkit.soak --days 5 --customers 1000 --seed 7 --work data/soak-test --out data/soak-test/results
+	$(DEMO_SALT_ENV) $(BIN)/python -m segkit.soak --days 5 --customers 1000 --seed 7 --work data/soak-test --out data/soak-test/results
 
 test: lint integration-test dbt-test pytest snowflake-test soak-test
 
@@ -100,7 +105,7 @@ soak: install
 	$(BIN)/python -m segkit.soak --days $(DAYS) --customers $(SOAK_CUSTOMERS) --seed $(SEED) --work data/soak --out soak/results
 
 docs: install data
-	SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) docs generate
+	$(DEMO_SALT_ENV) SEG_RAW_PATH=$(DEMO_RAW) SEG_DUCKDB_PATH=$(DEMO_DB) $(DBT) docs generate
 
 clean:
 	rm -rf target logs data

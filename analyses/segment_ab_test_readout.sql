@@ -12,6 +12,8 @@
             --vars '{as_of: "2026-09-30", ab_segment: "Cart Abandoners"}'
 
     |z| > 1.96 is significant at the 5% level (two-sided). -#}
+{#- analyses are compiled without the on-run-start hooks: check the vars here -#}
+{%- if execute %}{% do segmentation.validate_vars() %}{% endif -%}
 {%- set segment_name = var('ab_segment', 'Cart Abandoners') -%}
 {%- set holdout_percent = var('ab_holdout_percent', 20) -%}
 {%- set window_days = var('ab_window_days', 30) -%}
@@ -21,7 +23,7 @@ with
 members as (
 
     select * from {{ ref('segment_membership') }}
-    where segment_name = '{{ segment_name }}'
+    where segment_name = {{ segmentation.sql_string(segment_name) }}
 
 ),
 
@@ -92,7 +94,7 @@ test as (
 final as (
 
     select
-        '{{ segment_name }}' as segment_name,
+        {{ segmentation.sql_string(segment_name) }} as segment_name,
         test.*,
         test.uplift / nullif(sqrt(
             test.pooled_rate * (1 - test.pooled_rate)

@@ -8,6 +8,8 @@
     this naive recomputation still counts.
 
         dbt compile --select segment_member_sample_check --vars '{check_segment: "High Value"}' -#}
+{#- analyses are compiled without the on-run-start hooks: check the vars here -#}
+{%- if execute %}{% do segmentation.validate_vars() %}{% endif -%}
 {%- set segment_name = var('check_segment', 'High Value') -%}
 {%- set sample_size = var('check_sample_size', 20) -%}
 
@@ -16,7 +18,7 @@ with
 members as (
 
     select * from {{ ref('segment_membership') }}
-    where segment_name = '{{ segment_name }}'
+    where segment_name = {{ segmentation.sql_string(segment_name) }}
 
 ),
 
@@ -44,7 +46,7 @@ sampled as (
         customer_id,
         as_of_date
     from members
-    order by {{ hash_bucket("customer_id || '" ~ segment_name ~ "'") }}, customer_id
+    order by {{ hash_bucket("customer_id || " ~ segmentation.sql_string(segment_name)) }}, customer_id
     limit {{ sample_size }}
 
 ),

@@ -4,6 +4,8 @@
     below var fairness_min_ratio (0.8, the "four-fifths rule") or above its inverse
     are flagged for review: a segment used for offers should not quietly exclude
     a group. -#}
+{#- analyses are compiled without the on-run-start hooks: check the vars here -#}
+{%- if execute %}{% do segmentation.validate_vars() %}{% endif -%}
 {%- set min_ratio = var('fairness_min_ratio', 0.8) -%}
 {%- set group_columns = var('fairness_group_columns', ['gender', 'income_band']) -%}
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -31,6 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from segkit.dbt_plugins.pii_salt import resolve_salt
+from segkit.snowflake_secrets import create_emulator_salt_macro, salt_function_name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMULATOR_TARGET = "snowflake_emulator"
@@ -122,6 +126,19 @@ def load_raw(
             write_pandas(conn, frame, table.upper(), database=database, schema=schema)
             loaded[table] = len(frame)
     return loaded
+
+
+def install_pii_salt(database: str = EMULATOR_DATABASE, schema: str = "ANALYTICS") -> bool:
+    """Creates the emulator's stand-in for the secure salt function (what
+    `python -m segkit.snowflake_secrets` creates on an account) from env SEG_PII_SALT,
+    or the public demo salt when unset; true when the demo salt was used. Must run
+    inside `fakesnow.patch(...)`. The schema is the snowflake_emulator target's."""
+    import snowflake.connector
+
+    salt, is_default = resolve_salt(os.environ)
+    with snowflake.connector.connect(database=database, schema=schema) as conn:
+        create_emulator_salt_macro(conn._duck_conn, salt_function_name(database, schema), salt)
+    return is_default
 
 
 def summarise(results: Sequence[object]) -> BuildSummary:
@@ -321,6 +338,8 @@ def run_build(
         profiles_dir = prepare_profiles_dir(Path(work))
         with fakesnow.patch(db_path=str(db_path)):
             loaded = load_raw(raw_dir)
+            if install_pii_salt():
+                print("SEG_PII_SALT is not set: the emulator hashes PII with the public demo salt")
             print(
                 "loaded raw tables: "
                 + ", ".join(f"{table}={rows}" for table, rows in loaded.items())

@@ -1,7 +1,9 @@
 {#- Right to erasure: no person with a deletion request appears in any model
     downstream of staging (intermediate and marts), by customer id or email hash.
-    The deleted identifiers are derived here from the requests themselves (request
-    CRM id, CRM records with the request's email hash, and every CRM record stitched
+    The deleted identifiers are derived here from the requests themselves (the CRM
+    id equal to the request's, else the only one equal up to case and whitespace;
+    every CRM record that ever carried the request's email unless it is a shared
+    placeholder in int_identity__shared_identifiers; and every CRM record stitched
     to those), not taken from int_identity__deleted_customers. Only the identity
     machinery that implements deletion (int_identity__*) is exempt.
     Returns one row per offending model and column. The depends_on lines (the
@@ -53,6 +55,13 @@ requests as (
 
 ),
 
+customer_versions as (
+
+    select * from {{ ref('base_crm__customers') }}
+    where customer_id is not null
+
+),
+
 customers as (
 
     select * from {{ ref('stg_crm__customers') }}
@@ -65,15 +74,53 @@ components as (
 
 ),
 
+shared_emails as (
+
+    select identifier_hash as email_hash
+    from {{ ref('int_identity__shared_identifiers') }}
+    where identifier_type = 'email' and is_excluded_from_linking
+
+),
+
+crm_ids as (
+
+    select distinct
+        customer_id,
+        {{ normalize_customer_id('customer_id') }} as customer_id_key
+    from customer_versions
+
+),
+
+unambiguous_crm_ids as (
+
+    select customer_id_key
+    from crm_ids
+    group by customer_id_key
+    having count(*) = 1
+
+),
+
 requested_customer_ids as (
 
-    select customer_id from requests
-    where customer_id is not null
-    union
-    select customers.customer_id
-    from customers
+    -- by CRM id: the exact id, else the only CRM id equal up to case and whitespace
+    select crm_ids.customer_id
+    from crm_ids
     inner join requests
-        on customers.email_hash = requests.email_hash
+        on crm_ids.customer_id = requests.customer_id
+    union
+    select crm_ids.customer_id
+    from crm_ids
+    inner join unambiguous_crm_ids
+        on crm_ids.customer_id_key = unambiguous_crm_ids.customer_id_key
+    inner join requests
+        on crm_ids.customer_id_key = requests.customer_id_normalized
+    union
+    -- by email: every record that ever carried it, unless it is a shared placeholder
+    select customer_versions.customer_id
+    from customer_versions
+    inner join requests
+        on {{ hash_pii('customer_versions.email_normalized') }} = requests.email_hash
+    where requests.email_hash not in (select shared_emails.email_hash from shared_emails)
 
 ),
 
@@ -100,7 +147,7 @@ deleted_customer_ids as (
 
 ),
 
-deleted_email_hashes as (
+candidate_email_hashes as (
 
     select email_hash from requests
     where email_hash is not null
@@ -110,6 +157,17 @@ deleted_email_hashes as (
     inner join deleted_customer_ids
         on customers.customer_id = deleted_customer_ids.customer_id
     where customers.email_hash is not null
+
+),
+
+-- a shared placeholder email names nobody in particular: other people keep it
+deleted_email_hashes as (
+
+    select candidate_email_hashes.email_hash
+    from candidate_email_hashes
+    left join shared_emails
+        on candidate_email_hashes.email_hash = shared_emails.email_hash
+    where shared_emails.email_hash is null
 
 ),
 

@@ -1,6 +1,9 @@
-{#- Privacy: no model downstream of staging (intermediate, marts, Python models)
-    carries raw PII. Scans every text column of every built relation for values
-    shaped like an email or a phone number (patterns in
+{#- Privacy, after publication: no model downstream of staging (intermediate, marts,
+    Python models) carries raw PII. The staging and intermediate models the marts are
+    built from are scanned BEFORE the marts by int_privacy__pii_scan (which gates
+    them); this test scans the rest: the marts, the Python models and the
+    intermediate models built from marts. Every text column is checked for values
+    containing an email- or phone-shaped substring (ids: emails only; patterns in
     macros/staging/models_downstream_of_staging.sql); returns one row per offending
     model and column with the number of such values.
     The depends_on lines (the public marts) make `dbt build` run this after them; a
@@ -25,37 +28,24 @@
 -- depends_on: {{ ref('segment_membership') }}
 -- depends_on: {{ ref('segment_membership_history') }}
 -- depends_on: {{ ref('segment_offers') }}
-{%- set checks = [] -%}
-{%- for model in models_downstream_of_staging() -%}
-    {%- for column in adapter.get_columns_in_relation(model.relation) if column.is_string() -%}
-        {%- set value = "lower(cast(" ~ adapter.quote(column.name) ~ " as " ~ dbt.type_string() ~ "))" -%}
-        {%- set conditions = [
-            regex_full_match(value, pii_email_pattern()),
-            regex_full_match(value, pii_phone_pattern()),
-        ] -%}
-        {%- if not column.name.lower().endswith('_id') -%}
-            {%- do conditions.append(regex_full_match(value, pii_bare_phone_pattern())) -%}
-        {%- endif -%}
-        {%- do checks.append(
-            "select '" ~ model.name ~ "' as model_name, '" ~ column.name ~ "' as column_name, count(*) as count_pii_like_values"
-            ~ " from " ~ model.relation
-            ~ " where " ~ conditions | join(" or ")
-        ) -%}
-    {%- endfor -%}
+{%- set gated = [] -%}
+{%- if execute -%}
+    {%- set gate = graph.nodes.get('model.' ~ project_name ~ '.int_privacy__pii_scan') -%}
+    {%- if gate -%}
+        {%- do gated.extend(gate.depends_on.nodes) -%}
+        {%- do gated.append(gate.unique_id) -%}
+    {%- endif -%}
+{%- endif -%}
+{%- set relations = [] -%}
+{%- for model in models_downstream_of_staging() if model.unique_id not in gated -%}
+    {%- do relations.append(model) -%}
 {%- endfor %}
 
 with
 
 scanned as (
 
-    {% if checks %}
-        {{ checks | join("\n        union all\n        ") }}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as model_name,
-            cast(null as {{ dbt.type_string() }}) as column_name,
-            0 as count_pii_like_values
-    {% endif %}
+    {{ pii_scan_sql(relations) }}
 
 ),
 

@@ -110,6 +110,6 @@
     {%- elif value is number -%}
         {{- return(value | string) -}}
     {%- else -%}
-        {{- return("'" ~ (value | string | replace("'", "''")) ~ "'") -}}
+        {{- return(segmentation.sql_string(value)) -}}
     {%- endif -%}
 {% endmacro %}

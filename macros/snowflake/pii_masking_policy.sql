@@ -21,7 +21,7 @@
     {%- do roles.append(own_role) -%}
     {%- set body -%}
         case
-            when {% for role in roles | unique %}is_role_in_session('{{ role | upper }}'){{ ' or ' if not loop.last }}{% endfor %}
+            when {% for role in roles | unique %}is_role_in_session({{ segmentation.sql_string(role | upper) }}){{ ' or ' if not loop.last }}{% endfor %}
                 then val
         end
     {%- endset -%}

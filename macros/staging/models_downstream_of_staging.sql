@@ -16,25 +16,145 @@
             {%- if relation is none -%}
                 {{ log("not built, not scanned: " ~ node.name, info=true) }}
             {%- else -%}
-                {%- do found.append({'name': node.name, 'relation': relation}) -%}
+                {%- do found.append({'name': node.name, 'unique_id': node.unique_id, 'relation': relation}) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(found) }}
 {%- endmacro %}
 
-{#- Patterns of raw PII in text: an email anywhere in the value, or a value that
-    is a phone number (international '+' form, common national formats with
-    separators, or 10-15 bare digits outside *_id columns). Salted hashes (64 hex
-    characters) and dates match none of them. -#}
+{#- Patterns of raw PII inside text (substrings, so free text is covered): an email,
+    or a phone number (international '+' form, national formats with separators, or
+    10-15 bare digits). Written without backslashes or quotes, so the same text is a
+    valid literal and regex on DuckDB (RE2) and Snowflake (POSIX ERE). Salted hashes
+    (64 hex characters) and ISO dates match neither. -#}
 {% macro pii_email_pattern() -%}
-    {{- return(".*[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}.*") -}}
+    {{- return("[A-Za-z0-9_.%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}") -}}
 {%- endmacro %}
 
 {% macro pii_phone_pattern() -%}
-    {{- return("(\\+[0-9][0-9 ().-]{6,}[0-9])|(\\(?[0-9]{2,4}\\)?[ .-][0-9]{3,4}[ .-]?[0-9]{3,4})") -}}
+    {{- return("[+][0-9][0-9 ().-]{6,}[0-9]|[(]?[0-9]{2,4}[)]?[ .-][0-9]{3,4}[ .-]?[0-9]{3,4}|[0-9]{10,15}") -}}
 {%- endmacro %}
 
-{% macro pii_bare_phone_pattern() -%}
-    {{- return("[0-9]{10,15}") -}}
+{#- The scans' phone pattern: a phone-shaped substring not glued to letters or
+    digits, so digit runs inside hashes and other tokens (md5 identity versions,
+    'email:<sha256>' identity nodes) do not count. Redaction uses the bare pattern:
+    over-redacting free text is the safe side. -#}
+{% macro pii_phone_token_pattern() -%}
+    {{- return("(^|[^0-9A-Za-z])(" ~ segmentation.pii_phone_pattern() ~ ")([^0-9A-Za-z]|$)") -}}
+{%- endmacro %}
+
+{#- Boolean: the text contains a match of the pattern anywhere (null gives null). -#}
+{% macro pii_text_contains(expr, pattern) -%}
+    {{- return(adapter.dispatch('pii_text_contains', 'segmentation')(expr, pattern)) -}}
+{%- endmacro %}
+
+{% macro default__pii_text_contains(expr, pattern) -%}
+    regexp_like({{ expr }}, '.*({{ pattern }}).*')
+{%- endmacro %}
+
+{% macro duckdb__pii_text_contains(expr, pattern) -%}
+    regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro snowflake__pii_text_contains(expr, pattern) -%}
+    regexp_instr({{ expr }}, '{{ pattern }}') > 0
+{%- endmacro %}
+
+{#- Free text with every email- and phone-shaped substring replaced by a marker:
+    used on the free-text columns of staging (docs/staging.md, "Free text"). The
+    email regex only runs on values holding an '@' (a cheap substring test). -#}
+{% macro redact_pii(expr) -%}
+    {%- set without_emails -%}
+        case when {{ expr }} like '%@%'
+            then {{ segmentation.regex_replace_all(expr, segmentation.pii_email_pattern(), '[redacted email]') }}
+            else {{ expr }}
+        end
+    {%- endset -%}
+    {{ segmentation.regex_replace_all(without_emails, segmentation.pii_phone_pattern(), '[redacted phone]') }}
+{%- endmacro %}
+
+{#- Is the column an identifier? Ids may look like phone numbers (2026-1031-0001), so
+    only the email pattern applies to them. -#}
+{% macro pii_is_id_column(column_name) -%}
+    {%- set name = column_name | lower -%}
+    {{- return(name == 'id' or name.endswith('_id') or name.endswith('_ids') or name.endswith('_key')) -}}
+{%- endmacro %}
+
+{#- SQL of a raw-PII scan over relations ({'name', 'relation'} dicts): one row per
+    scanned text column, (model_name, column_name, count_pii_like_values), reading
+    each relation once. Only text columns are scanned, and not the salted-hash
+    columns of var pii_hash_columns. An empty list gives no row. -#}
+{% macro pii_scan_sql(relations) -%}
+    {%- set hashed = var('pii_hash_columns', []) | map('lower') | list -%}
+    {%- set selects = [] -%}
+    {%- for item in relations -%}
+        {%- set columns = [] -%}
+        {%- for column in adapter.get_columns_in_relation(item.relation)
+            if column.is_string() and column.name | lower not in hashed -%}
+            {%- do columns.append(column.name) -%}
+        {%- endfor -%}
+        {%- if columns -%}
+            {%- set counts = [] -%}
+            {%- set picks = [] -%}
+            {%- for column_name in columns -%}
+                {%- set value = adapter.quote(column_name) -%}
+                {#- the email regex only runs on values holding an '@' (a cheap substring test) -#}
+                {%- set condition = "(case when " ~ value ~ " like '%@%' then "
+                    ~ segmentation.pii_text_contains(value, segmentation.pii_email_pattern()) ~ " else false end)" -%}
+                {%- if not segmentation.pii_is_id_column(column_name) -%}
+                    {%- set condition = condition ~ " or " ~ segmentation.pii_text_contains(value, segmentation.pii_phone_token_pattern()) -%}
+                {%- endif -%}
+                {%- do counts.append("count(case when " ~ condition ~ " then 1 end) as count_" ~ loop.index) -%}
+                {%- do picks.append("when " ~ segmentation.sql_string(column_name) ~ " then counts.count_" ~ loop.index) -%}
+            {%- endfor -%}
+            {%- set column_values = [] -%}
+            {%- for column_name in columns -%}
+                {%- do column_values.append("(" ~ segmentation.sql_string(column_name) ~ ")") -%}
+            {%- endfor -%}
+            {%- do selects.append(
+                "select " ~ segmentation.sql_string(item.name) ~ " as model_name, scanned_columns.column_name,"
+                ~ " cast(case scanned_columns.column_name " ~ picks | join(" ") ~ " end as " ~ dbt.type_bigint() ~ ") as count_pii_like_values"
+                ~ " from (select " ~ counts | join(", ") ~ " from " ~ item.relation ~ ") as counts"
+                ~ " cross join (values " ~ column_values | join(", ") ~ ") as scanned_columns (column_name)"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects -%}
+        {{- return(selects | join("\nunion all\n")) -}}
+    {%- else -%}
+        {{- return(
+            "select cast(null as " ~ dbt.type_string() ~ ") as model_name, cast(null as " ~ dbt.type_string()
+            ~ ") as column_name, cast(null as " ~ dbt.type_bigint() ~ ") as count_pii_like_values where 1 = 0"
+        ) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relations of the given models (unique ids), as {'name', 'relation'} dicts; a
+    model not built is logged and left out. Execution time only. -#}
+{% macro pii_scan_relations(unique_ids) -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- for unique_id in unique_ids if unique_id in graph.nodes -%}
+            {%- set node = graph.nodes[unique_id] -%}
+            {%- set relation = adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.alias
+            ) -%}
+            {%- if relation is none -%}
+                {{ log("not built, not scanned: " ~ node.name, info=true) }}
+            {%- else -%}
+                {%- do found.append({'name': node.name, 'unique_id': unique_id, 'relation': relation}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+{#- One line at the top of every mart: the dependency on the raw-PII gate
+    int_privacy__pii_scan, so `dbt build` skips the marts when its test fails. Left
+    out of dbt unit tests, whose fixtures stand in for the real inputs only. -#}
+{% macro pii_gate() -%}
+    {%- if model.resource_type != 'unit_test' -%}
+        -- depends_on: {{ ref('int_privacy__pii_scan') }}
+    {%- endif -%}
 {%- endmacro %}

@@ -8,49 +8,103 @@
       lineage and freshness stay declared.
     Missing:
       a required table (customers, orders) stops the build with an error naming the
-      paths looked at; an optional one (`columns` given) yields no row with the same
-      columns and types, so a user without web events still gets a build.
+      paths looked at; an optional one (`columns` given) yields no row with the
+      contract's columns and types, so a user without web events still gets a build.
+    Columns:
+      the contract's columns (raw_contract(), in contract order); an optional column
+      the table lacks is a typed null (check_raw_contract stops the build up front
+      when a required one is missing); columns outside the contract are not read.
     Point in time:
       with var('as_of') set, only rows loaded by the end of that day (`_loaded_at` <
       as_of + 1 day) are read: a build as of D knows what was known on D, not rows
       that arrived later. Deletion requests pass `point_in_time=false`: erasure
-      applies whatever the as_of. A row without `_loaded_at` is kept (staging
-      quarantines or keeps it by its own rules).
+      applies whatever the as_of. A row without a valid `_loaded_at` (null or
+      unparseable: to_utc_timestamp) is kept (staging quarantines or keeps it by its
+      own rules).
 
     Arguments:
       source_name, table_name  the source table, as in source()
-      columns                  optional tables only: (column name, SQL type) pairs in
-                               raw-contract order for the empty, typed stand-in
+      columns                  optional tables only (its presence makes the table
+                               optional): (column name, SQL type) pairs for the empty
+                               stand-in of a table outside raw_contract()
       point_in_time            apply the as_of load cut-off (default true) -#}
 {% macro raw_table(source_name, table_name, columns=none, point_in_time=true) -%}
     {%- set relation = source(source_name, table_name) -%}
+    {%- set contract = segmentation.raw_contract().get(table_name) -%}
     {%- set readable = segmentation.raw_relation(relation, source_name, table_name, columns is none) -%}
     {%- if readable is none -%}
         {{ log("optional source " ~ source_name ~ "." ~ table_name ~ " not found: staging it empty", info=true) }}
+        {%- set stand_in = columns if contract is none else [] -%}
+        {%- for column in (contract or []) -%}
+            {%- do stand_in.append((column[0], segmentation.raw_sql_type(column[1]))) -%}
+        {%- endfor %}
         select
-        {%- for column in columns %}
+        {%- for column in stand_in %}
             cast(null as {{ column[1] }}) as {{ column[0] }}{{ "," if not loop.last }}
         {%- endfor %}
         where 1 = 0
     {%- else -%}
+        {%- set is_fixture = relation is string or relation.schema is none -%}
+        {%- set present = {} if not execute or is_fixture else segmentation.raw_column_types(readable) -%}
+        {%- if present and contract is not none %}
+        select * from (
+            select
+            {%- for column in contract %}
+                {% if column[0] in present -%}
+                    {{ column[0] }}
+                {%- else -%}
+                    cast(null as {{ segmentation.raw_sql_type(column[1]) }}) as {{ column[0] }}
+                {%- endif %}{{ "," if not loop.last }}
+            {%- endfor %}
+            from {{ readable }}
+        ) as raw_rows
+        {%- else %}
         select * from {{ readable }}
+        {%- endif %}
         {%- if point_in_time and var('as_of') is not none %}
+            {%- set loaded_at = segmentation.to_utc_timestamp('_loaded_at', present.get('_loaded_at')) %}
         where
-            _loaded_at is null
-            or _loaded_at < {{ segmentation.as_of_load_cutoff() }}
+            {{ loaded_at }} is null
+            or {{ loaded_at }} < {{ segmentation.as_of_load_cutoff() }}
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{#- An optional raw table: raw_table() with its typed stand-in columns. -#}
-{% macro optional_source(source_name, table_name, columns, point_in_time=true) -%}
+{#- The engine type of every contract column of a raw table as the base model will
+    read it through raw_table(): the raw table's own type when the column is present,
+    the contract type of its typed null when absent. {} when unknown (parsing, unit
+    tests). The base models pass these to the try_parse_* macros so a column
+    already typed is not parsed again. `readable` (optional) saves looking the table
+    up again. -#}
+{% macro raw_table_column_types(source_name, table_name, readable=none) -%}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if relation is string or relation.schema is none -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set readable = readable or segmentation.raw_relation(relation, source_name, table_name, false) -%}
+    {%- set present = segmentation.raw_column_types(readable) -%}
+    {%- set types = {} -%}
+    {%- for column in segmentation.raw_contract().get(table_name, []) -%}
+        {%- do types.update({
+            column[0]: present.get(column[0], segmentation.raw_sql_type(column[1]) | upper)
+        }) -%}
+    {%- endfor -%}
+    {{ return(types if present else {}) }}
+{%- endmacro %}
+
+{#- An optional raw table: raw_table() with its typed stand-in columns (from
+    raw_contract(); `columns` only for a table outside it). -#}
+{% macro optional_source(source_name, table_name, columns=[], point_in_time=true) -%}
     {{ segmentation.raw_table(source_name, table_name, columns, point_in_time) }}
 {%- endmacro %}
 
 {#- The first instant after var('as_of'): rows loaded at or after it were not known
     on as_of. -#}
 {% macro as_of_load_cutoff() -%}
-    {{ dbt.dateadd('day', 1, "cast('" ~ var('as_of') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ dbt.dateadd('day', 1, "cast(" ~ segmentation.sql_string(var('as_of')) ~ " as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- What to select from for a raw table at run time: the source relation, a reader

@@ -44,6 +44,23 @@ CENTROID_ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm")
 MISSING_CATEGORY = "__missing__"
 # Lower is better for these criteria; higher is better for the others.
 MINIMISED_CRITERIA = ("bic", "aic")
+# PCA needs two rows to have a variance; with fewer the scaled features stand in.
+MIN_ROWS_FOR_PCA = 2
+# Every column of the returned table and its kind, in order: the table keeps these
+# names and types whatever the data (0 rows, a skipped fit), so the SQL models that
+# cast its slices always find them ("text" -> pandas string, "number" -> float64).
+RECORD_COLUMNS = {
+    "record_type": "text", "algorithm": "text", "k": "number", "n_fitted": "number",
+    "inertia": "number", "silhouette": "number", "davies_bouldin": "number",
+    "calinski_harabasz": "number", "dunn_index": "number", "bic": "number", "aic": "number",
+    "gap": "number", "gap_sd": "number", "eps": "number", "noise_share": "number",
+    "is_chosen": "number", "selection_reason": "text", "stability_ari": "number",
+    "selection_criterion": "text", "feature_index": "number", "encoded_feature": "text",
+    "source_column": "text", "category_value": "text", "is_log1p": "number",
+    "fill_value": "number", "center": "number", "scale": "number", "projection_kind": "text",
+    "dimension_index": "number", "dimension": "text", "loading": "number", "cluster_id": "number",
+    "centroid_value": "number", "customer_id": "text", "distance_to_centroid": "number",
+}
 
 
 @dataclass(frozen=True)
@@ -105,9 +122,13 @@ def input_columns(config: ClusterConfig) -> list[str]:
 
 
 def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
-    """Snowflake resolves unquoted names upper-case: return upper-case columns there."""
+    """Snowflake resolves unquoted names upper-case: return upper-case columns there.
+    Snowpark cannot write pandas' string dtype (pd.NA): text goes back to objects with None."""
     if hasattr(session, "create_dataframe"):
-        return frame.rename(columns=str.upper)
+        text = frame.select_dtypes(include="string").columns
+        objects = frame.astype({column: object for column in text})
+        objects[list(text)] = objects[list(text)].where(objects[list(text)].notna(), None)
+        return objects.rename(columns=str.upper)
     return frame
 
 
@@ -141,7 +162,12 @@ def _impute_value(values: pd.Series, strategy: str) -> float:
 
 
 def _center_and_scale(values: np.ndarray, scaler: str) -> tuple[float, float]:
-    """Location and spread so that scaled = (x - center) / scale; a zero spread becomes 1."""
+    """Location and spread so that scaled = (x - center) / scale; a zero spread becomes 1,
+    and no values at all (0 customers) give center 0, scale 1."""
+    if scaler not in ("standard", "minmax", "robust"):
+        raise ValueError(f"unknown scaler {scaler!r}: use standard, minmax or robust")
+    if len(values) == 0:
+        return 0.0, 1.0
     if scaler == "standard":
         center, scale = float(np.mean(values)), float(np.std(values))
     elif scaler == "minmax":
@@ -218,6 +244,8 @@ def fit_projection(
              "dimension": encoded_features, "encoded_feature": encoded_features,
              "center": 0.0, "loading": 1.0}
         )
+    if scaled.shape[0] < MIN_ROWS_FOR_PCA:
+        return fallback_projection(scaled, encoded_features, min(n_components, scaled.shape[1]), kind)
     n_components = min(n_components, scaled.shape[1], scaled.shape[0])
     pca = PCA(n_components=n_components, random_state=seed).fit(scaled)
     # Fix each component's sign (largest loading positive) so reruns give the same axes.
@@ -229,6 +257,19 @@ def fit_projection(
          "dimension": [f"pc{i + 1}" for i in grid_dim.ravel()],
          "encoded_feature": np.asarray(encoded_features)[grid_feature.ravel()],
          "center": pca.mean_[grid_feature.ravel()], "loading": components.ravel()}
+    )
+
+
+def fallback_projection(scaled: np.ndarray, encoded_features: list[str], n_components: int, kind: str) -> pd.DataFrame:
+    """PCA is undefined on fewer than MIN_ROWS_FOR_PCA rows: the first n_components
+    scaled features stand in as the axes pc1, pc2, ... (centered on the rows' mean,
+    0 without rows), so the plot and the clustering space still have their dimensions."""
+    centers = scaled.mean(axis=0) if len(scaled) else np.zeros(scaled.shape[1])
+    return pd.DataFrame(
+        {"projection_kind": kind, "dimension_index": np.arange(n_components, dtype="int64"),
+         "dimension": [f"pc{i + 1}" for i in range(n_components)],
+         "encoded_feature": encoded_features[:n_components],
+         "center": centers[:n_components].astype(float), "loading": 1.0}
     )
 
 
@@ -306,10 +347,12 @@ def find_knee(values: np.ndarray, increasing: bool) -> int:
 
 
 def dbscan_eps(points: np.ndarray, min_samples: int) -> float:
-    """eps at the knee of the sorted distances to each point's min_samples-th neighbour."""
+    """eps at the knee of the sorted distances to each point's min_samples-th neighbour;
+    a knee at distance 0 (duplicated points, e.g. customers without any activity)
+    becomes the smallest positive double, since DBSCAN needs eps > 0."""
     neighbours = NearestNeighbors(n_neighbors=min(min_samples, len(points))).fit(points)
     k_distances = np.sort(neighbours.kneighbors(points)[0][:, -1])
-    return float(k_distances[find_knee(k_distances, increasing=True)])
+    return max(float(k_distances[find_knee(k_distances, increasing=True)]), float(np.finfo(float).tiny))
 
 
 def gap_statistic(
@@ -385,9 +428,39 @@ def score_partition(
     }
 
 
-def evaluate_candidates(points: np.ndarray, config: ClusterConfig) -> pd.DataFrame:
+def valid_k_values(n_points: int, config: ClusterConfig) -> list[int]:
+    """The k in [k_min, k_max] a partition of n_points (distinct points: duplicates
+    cannot be told apart) can be scored at: at least 2 clusters and at most
+    n_points - 1 (silhouette). Empty when there are fewer than max(k_min, 2) + 1
+    points: then model selection is skipped (single_cluster_fit)."""
+    return list(range(max(config.k_min, 2), min(config.k_max, n_points - 1) + 1))
+
+
+def skipped_selection_reason(n_points: int, n_distinct: int, config: ClusterConfig) -> str:
+    """Why model selection was skipped, as recorded in cluster_model_selection."""
+    needed = max(config.k_min, 2) + 1
+    if n_points == 0:
+        return f"skipped: no customers to fit (at least {needed} are needed to compare k); no clusters"
+    return (
+        f"skipped: {n_points} customers with {n_distinct} distinct feature vectors, fewer than"
+        f" the {needed} needed to compare k in [{config.k_min}, {config.k_max}];"
+        " one cluster (k=1, the mean) holds every customer"
+    )
+
+
+def single_cluster_fit(points: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The fit when k cannot be compared: one cluster at the mean of the points (none
+    without points). Returns k, labels and centroids."""
+    if len(points) == 0:
+        return 0, np.zeros(0, dtype="int64"), np.zeros((0, points.shape[1]))
+    return 1, np.zeros(len(points), dtype="int64"), points.mean(axis=0, keepdims=True)
+
+
+def evaluate_candidates(
+    points: np.ndarray, config: ClusterConfig, k_values: list[int] | None = None
+) -> pd.DataFrame:
     """One row per algorithm x k (and one DBSCAN row) with every diagnostic."""
-    k_values = list(range(config.k_min, max(config.k_min, min(config.k_max, len(points) - 1)) + 1))
+    k_values = valid_k_values(len(points), config) if k_values is None else k_values
     algorithms = [a for a in config.algorithms if a not in ("agglomerative", "dbscan")]
     if "agglomerative" in config.algorithms:
         algorithms += [f"agglomerative_{linkage}" for linkage in config.agglomerative_linkages]
@@ -454,6 +527,9 @@ def choose_k(selection: pd.DataFrame, algorithm: str, criterion: str) -> tuple[i
         k = int(rows.loc[index, "k"])
         return k, f"{algorithm} k={k}: smallest k with gap(k) >= gap(k+1) - s(k+1) over {k_range}"
     values = rows[criterion].to_numpy(dtype=float)
+    if np.isnan(values).all():
+        k = int(rows.loc[0, "k"])
+        return k, f"{algorithm} k={k}: no k could be scored by {criterion} over {k_range}; smallest k"
     index = int(np.nanargmin(values) if criterion in MINIMISED_CRITERIA else np.nanargmax(values))
     k = int(rows.loc[index, "k"])
     best = "lowest" if criterion in MINIMISED_CRITERIA else "highest"
@@ -477,6 +553,8 @@ def nearest_centroid(points: np.ndarray, centroids: np.ndarray) -> tuple[np.ndar
     """Index of the nearest centroid (ties: the lowest index) and the Euclidean distance to it."""
     # One pass per centroid keeps memory at n x k (not n x k x d) for the full table,
     # and sums squared differences exactly as the SQL does.
+    if len(points) == 0 or len(centroids) == 0:
+        return np.zeros(0, dtype="int64"), np.zeros(0)
     squared = np.column_stack([((points - centroid) ** 2).sum(axis=1) for centroid in centroids])
     nearest = squared.argmin(axis=1)
     return nearest, np.sqrt(squared[np.arange(len(points)), nearest])
@@ -548,15 +626,29 @@ def _fit_clusters(
     plot_projection = fit_projection(scaled_sample, encoded, 2, config.seed, "plot")
     points = project(scaled_sample, encoded, projection)
 
-    selection = evaluate_candidates(points, config)
     algorithm = config.production_algorithm
-    k, reason = choose_k(selection, algorithm, config.selection_criterion)
-    labels, centroids, _ = fit_partition(algorithm, k, points, config, config.seed)
-    stability = bootstrap_stability(points, algorithm, k, labels, config)
+    n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
+    k_values = valid_k_values(n_distinct, config)
+    if k_values:
+        selection = evaluate_candidates(points, config, k_values)
+        k, reason = choose_k(selection, algorithm, config.selection_criterion)
+        labels, centroids, _ = fit_partition(algorithm, k, points, config, config.seed)
+        stability = bootstrap_stability(points, algorithm, k, labels, config)
+    else:
+        # Too few customers to compare k (0 to k_min): record why, keep every output.
+        k, labels, centroids = single_cluster_fit(points)
+        reason = skipped_selection_reason(len(points), n_distinct, config)
+        selection = pd.DataFrame(
+            [{"algorithm": algorithm, "k": k, "n_fitted": len(points),
+              "inertia": within_cluster_sum_of_squares(points, labels) if k else np.nan}]
+        )
+        stability = np.nan
 
     dimensions = projection.drop_duplicates("dimension_index").sort_values("dimension_index")["dimension"].tolist()
     previous = previous_centroid_table(previous_centroids, dimensions)
-    if previous is not None:
+    if k == 0:
+        ids = np.zeros(0, dtype="int64")
+    elif previous is not None:
         ids = match_to_previous(centroids, previous)
     else:
         ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy())
@@ -580,6 +672,8 @@ def _fit_clusters(
     )
     all_points = project(transform_features(features, scaler), encoded, projection)
     nearest, distance = nearest_centroid(all_points, centroids[order])
+    # Without a centroid (0 customers) nobody is assigned.
+    nearest, distance = (nearest, distance) if k else (nearest[:0], distance[:0])
     assignments = pd.DataFrame(
         {"customer_id": features["customer_id"].to_numpy(),
          "cluster_id": ids[order][nearest], "distance_to_centroid": distance}
@@ -594,13 +688,21 @@ def _fit_clusters(
 
 
 def to_records(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Stack the result tables into one sparse table keyed by record_type."""
+    """Stack the result tables into one sparse table keyed by record_type, with every
+    column of RECORD_COLUMNS in its type even when a slice (or everything) is empty."""
     frames = [frame.assign(record_type=name) for name, frame in results.items()]
     records = pd.concat(frames, ignore_index=True, sort=False)
-    booleans = ["is_log1p", "is_chosen"]
-    records[booleans] = records[booleans].astype(float)
-    columns = ["record_type"] + [c for c in records.columns if c != "record_type"]
-    return records[columns]
+    unknown = set(records.columns) - set(RECORD_COLUMNS)
+    if unknown:
+        raise ValueError(f"columns missing from RECORD_COLUMNS: {sorted(unknown)}")
+    typed = {}
+    for column, kind in RECORD_COLUMNS.items():
+        values = records[column] if column in records else pd.Series(np.nan, index=records.index)
+        if kind == "text":
+            typed[column] = values.astype(object).where(values.notna(), None).astype("string")
+        else:
+            typed[column] = pd.to_numeric(values.astype(object).where(values.notna(), np.nan)).astype("float64")
+    return pd.DataFrame(typed, index=records.index)
 
 
 def config_from_settings(settings: dict) -> ClusterConfig:

@@ -22,6 +22,15 @@ from threadpoolctl import threadpool_limits
 ID_COLUMNS = ("customer_id", "snapshot_name", "snapshot_date", "future_revenue", "is_target")
 # Trees need a number where a customer has never bought: a value no real recency takes.
 NEVER_BOUGHT = -1.0
+# The returned table's columns and pandas types, whatever the data (0 customers, a
+# skipped fit): the SQL models that cast its slices always find them.
+RECORD_DTYPES = {
+    "record_type": "string", "classifier": "string", "customer_id": "string",
+    "snapshot_date": "datetime64[us]", "name": "string", "value": "float64",
+}
+# Metric names (value 1) that record why a step was skipped; the names say why.
+SKIPPED_CROSS_VALIDATION = "skipped_cross_validation_class_smaller_than_folds"
+SKIPPED_CLASSIFIER = "skipped_classifier_fit_single_class_scored_positive_share"
 
 
 def to_pandas(relation) -> pd.DataFrame:
@@ -32,9 +41,16 @@ def to_pandas(relation) -> pd.DataFrame:
 
 
 def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
-    """Snowflake resolves unquoted names upper-case: return upper-case columns there."""
+    """Snowflake resolves unquoted names upper-case: return upper-case columns there.
+    Snowpark cannot write pandas' string dtype (pd.NA) nor datetime64 columns: text goes
+    back to objects with None, snapshot_date to Python dates (as Snowpark reads a DATE)."""
     if hasattr(session, "create_dataframe"):
-        return frame.rename(columns=str.upper)
+        text = frame.select_dtypes(include="string").columns
+        objects = frame.astype({column: object for column in text})
+        objects[list(text)] = objects[list(text)].where(objects[list(text)].notna(), None)
+        dates = pd.to_datetime(objects["snapshot_date"])
+        objects["snapshot_date"] = dates.dt.date.astype(object).where(dates.notna(), None)
+        return objects.rename(columns=str.upper)
     return frame
 
 
@@ -72,8 +88,9 @@ def make_classifier(kind: str, n_estimators: int, seed: int):
 def cross_validated_auc(
     features: np.ndarray, target: np.ndarray, kind: str, n_estimators: int, folds: int, seed: int
 ) -> np.ndarray:
-    """ROC-AUC of each stratified fold; empty when a class has fewer members than folds."""
-    if np.bincount(target.astype(int), minlength=2).min() < folds:
+    """ROC-AUC of each stratified fold; empty when a class has fewer members than folds
+    (also with 0 or fewer rows than folds)."""
+    if len(target) == 0 or np.bincount(target.astype(int), minlength=2).min() < folds:
         return np.array([])
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return cross_val_score(make_classifier(kind, n_estimators, seed), features, target, cv=splitter, scoring="roc_auc")
@@ -118,12 +135,18 @@ def _fit_propensity(
         "cv_roc_auc_std": float(fold_aucs.std()) if len(fold_aucs) else np.nan,
         **{f"cv_roc_auc_fold_{i + 1}": float(auc) for i, auc in enumerate(fold_aucs)},
     }
+    if len(fold_aucs) == 0:
+        metrics[SKIPPED_CROSS_VALIDATION] = 1.0
     if len(np.unique(target)) < 2:
+        # One class (or no training rows): nothing to learn; every customer gets the
+        # positive share of the training snapshot (null without training rows).
+        metrics[SKIPPED_CLASSIFIER] = 1.0
         scores = np.full(len(scoring), float(target.mean()) if len(target) else np.nan)
         importances = np.full(len(columns), np.nan)
     else:
         classifier = make_classifier(kind, n_estimators, seed).fit(features, target)
-        scores = classifier.predict_proba(feature_matrix(scoring, columns))[:, 1]
+        scoring_matrix = feature_matrix(scoring, columns)
+        scores = classifier.predict_proba(scoring_matrix)[:, 1] if len(scoring_matrix) else np.zeros(0)
         importances = classifier.feature_importances_
     return {
         "score": pd.DataFrame(
@@ -139,7 +162,16 @@ def to_records(results: dict[str, pd.DataFrame], kind: str) -> pd.DataFrame:
     """Stack the result tables into one sparse table keyed by record_type."""
     records = pd.concat([frame.assign(record_type=name) for name, frame in results.items()], ignore_index=True)
     records["classifier"] = kind
-    return records[["record_type", "classifier", "customer_id", "snapshot_date", "name", "value"]]
+    typed = {}
+    for column, dtype in RECORD_DTYPES.items():
+        values = records[column] if column in records else pd.Series(None, index=records.index, dtype=object)
+        if dtype == "string":
+            typed[column] = values.astype(object).where(values.notna(), None).astype("string")
+        elif dtype.startswith("datetime64"):
+            typed[column] = pd.to_datetime(values).astype(dtype)
+        else:
+            typed[column] = pd.to_numeric(values).astype(dtype)
+    return pd.DataFrame(typed, index=records.index)
 
 
 def model(dbt, session):

@@ -247,3 +247,87 @@ def test_input_columns_lists_id_features_and_order_feature_once():
     config = cf.ClusterConfig(numeric_features=["total_revenue", "count_orders"],
                               categorical_features=["preferred_device"], order_feature="total_revenue")
     assert cf.input_columns(config) == ["customer_id", "total_revenue", "count_orders", "preferred_device"]
+
+
+# --- empty and tiny inputs ---------------------------------------------------
+
+
+def tiny_frame(n: int) -> pd.DataFrame:
+    """n customers with the planted columns (0 rows keeps the float types)."""
+    rng = np.random.default_rng(n)
+    frame = pd.DataFrame(rng.normal(size=(n, 3)), columns=["f1", "f2", "f3"]).astype("float64")
+    frame["customer_id"] = [f"c{i:05d}" for i in range(n)]
+    return frame
+
+
+def all_algorithms_config(**changes) -> cf.ClusterConfig:
+    """Every algorithm, as the project's defaults evaluate them."""
+    return planted_config(
+        algorithms=["kmeans", "minibatch_kmeans", "gmm", "agglomerative", "dbscan"],
+        agglomerative_linkages=["ward", "complete", "average"], **changes,
+    )
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+def test_fit_clusters_handles_empty_and_tiny_inputs_with_typed_records(n):
+    config = all_algorithms_config(pca_components=2)
+    records = cf.to_records(cf.fit_clusters(tiny_frame(n), config))
+    assert list(records.columns) == list(cf.RECORD_COLUMNS)
+    for column, kind in cf.RECORD_COLUMNS.items():
+        expected = "string" if kind == "text" else "float64"
+        assert str(records[column].dtype) == expected, column
+    selection = records[records["record_type"] == "selection"]
+    chosen = selection[selection["is_chosen"] == 1]
+    assert len(chosen) == 1
+    assignments = records[records["record_type"] == "assignment"]
+    assert len(assignments) == n
+    assert assignments["customer_id"].notna().all()
+    assert set(records["record_type"]) >= {"selection", "scaler", "projection"}
+    # the plot plane always has its two axes (a fallback below two rows)
+    plot = records[(records["record_type"] == "projection") & (records["projection_kind"] == "plot")]
+    assert set(plot["dimension"]) == {"pc1", "pc2"}
+    if n < 3:  # fewer than k_min + 1 = 3: k cannot be compared
+        assert chosen["selection_reason"].iloc[0].startswith("skipped:")
+        assert chosen["k"].iloc[0] == min(n, 1)
+        assert len(selection) == 1
+        assert (assignments["cluster_id"] == 0).all()
+    else:
+        assert not chosen["selection_reason"].iloc[0].startswith("skipped:")
+        assert selection["k"].max() <= n - 1
+
+
+def test_zero_customers_give_no_centroids_and_a_reason():
+    results = cf.fit_clusters(tiny_frame(0), all_algorithms_config())
+    assert results["centroid"].empty
+    assert results["assignment"].empty
+    assert "no customers" in results["selection"]["selection_reason"].iloc[0]
+    assert (results["scaler"]["scale"] == 1.0).all()
+
+
+def test_valid_k_values_stop_below_the_number_of_points():
+    config = planted_config(k_min=2, k_max=7)
+    assert cf.valid_k_values(0, config) == []
+    assert cf.valid_k_values(2, config) == []
+    assert cf.valid_k_values(3, config) == [2]
+    assert cf.valid_k_values(100, config) == [2, 3, 4, 5, 6, 7]
+
+
+def test_records_of_zero_customers_load_into_duckdb_with_typed_columns():
+    duckdb = pytest.importorskip("duckdb")
+    records = cf.to_records(cf.fit_clusters(tiny_frame(0), all_algorithms_config()))
+    types = dict(zip(records.columns, duckdb.sql("select * from records").types))
+    assert str(types["customer_id"]) == "VARCHAR"
+    assert str(types["category_value"]) == "VARCHAR"
+    assert str(types["k"]) == "DOUBLE"
+
+
+@pytest.mark.parametrize("n", [3, 60])
+def test_identical_customers_fit_without_error(n):
+    """No orders and no activity: every customer has the same features (zero spread)."""
+    frame = tiny_frame(n)
+    frame[["f1", "f2", "f3"]] = 0.0
+    results = cf.fit_clusters(frame, all_algorithms_config(pca_components=2))
+    chosen = results["selection"][results["selection"]["is_chosen"]]
+    assert len(chosen) == 1
+    assert len(results["assignment"]) == n
+    assert np.isfinite(results["assignment"]["distance_to_centroid"]).all()

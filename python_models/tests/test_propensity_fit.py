@@ -72,3 +72,42 @@ def test_training_is_capped_by_a_seeded_sample_but_everyone_is_scored():
     assert first.equals(pf.sample_training(training, 200, seed=3))
     assert pf.sample_training(training, 1000, seed=3) is training
     assert pf.sample_training(training, None, seed=3) is training
+
+
+# --- empty and tiny inputs ---------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_empty_and_tiny_snapshots_give_typed_records_and_skip_reasons(n):
+    frame = snapshots(max(n, 1), 6).groupby("snapshot_name").head(n).reset_index(drop=True)
+    results = pf.fit_propensity(frame, kind="random_forest", n_estimators=10, folds=5, seed=1)
+    metrics = results["metric"].set_index("name")["value"]
+    assert metrics[pf.SKIPPED_CROSS_VALIDATION] == 1.0
+    # one row is one class; three rows hold a positive (top 10%) and can be fitted
+    assert (pf.SKIPPED_CLASSIFIER in metrics) == (n < 2)
+    assert len(results["score"]) == n
+    assert results["score"]["value"].notna().all()
+    records = pf.to_records(results, "random_forest")
+    assert {column: str(dtype) for column, dtype in records.dtypes.items()} == pf.RECORD_DTYPES
+
+
+def test_records_of_zero_customers_type_customer_id_as_text_in_duckdb():
+    duckdb = pytest.importorskip("duckdb")
+    frame = snapshots(1, 6).head(0)
+    records = pf.to_records(pf.fit_propensity(frame, "random_forest", 10, 5, 1), "random_forest")
+    types = dict(zip(records.columns, duckdb.sql("select * from records").types))
+    assert str(types["customer_id"]) == "VARCHAR"
+    assert str(types["snapshot_date"]).startswith("TIMESTAMP")
+
+
+def test_a_fitted_model_records_no_skip():
+    metrics = pf.fit_propensity(snapshots(300, 1), "random_forest", 10, 3, 1)["metric"]["name"]
+    assert pf.SKIPPED_CROSS_VALIDATION not in set(metrics)
+    assert pf.SKIPPED_CLASSIFIER not in set(metrics)
+
+
+def test_training_rows_without_scoring_rows_give_no_scores():
+    frame = snapshots(200, 7).query("snapshot_name == 'training'")
+    results = pf.fit_propensity(frame, "random_forest", 10, 3, 1)
+    assert results["score"].empty
+    assert results["metric"].set_index("name")["value"]["cv_roc_auc_mean"] > 0.5

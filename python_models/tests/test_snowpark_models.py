@@ -184,3 +184,41 @@ def test_propensity_fit_model_scores_every_scoring_customer(session):
     assert scores["VALUE"].between(0, 1).all()
     metrics = result[result["RECORD_TYPE"] == "metric"].set_index("NAME")["VALUE"]
     assert metrics["cv_roc_auc_mean"] > 0.8
+
+
+@pytest.mark.parametrize("n_customers", [0, 2])
+def test_both_models_return_writable_frames_for_empty_and_tiny_inputs(session, n_customers):
+    """Snowpark's create_dataframe rejects pandas' NA and datetime64 columns: the
+    Snowflake path hands back objects, also when there is nothing to fit. (An empty
+    Snowpark frame cannot be built locally from pandas, so 0 rows feed model() a
+    stand-in relation with to_pandas().)"""
+    features = customer_features().head(n_customers)
+    snapshots = propensity_features().groupby("snapshot_name").head(n_customers)
+
+    class Relation:
+        def __init__(self, frame: pd.DataFrame) -> None:
+            self._frame = frame
+
+        def to_pandas(self) -> pd.DataFrame:
+            return self._frame
+
+    class LocalDbt(StandInDbt):
+        def ref(self, name: str):
+            frame = self._refs[name]
+            return self._session.create_dataframe(frame) if len(frame) else Relation(frame)
+
+    clusters = cluster_fit.model(
+        LocalDbt(session, {"customer_features": snowflake_columns(features)}, cluster_config()), session
+    )
+    scores = propensity_fit.model(
+        LocalDbt(session, {"int_customers__propensity_features": snowflake_columns(snapshots)},
+                 propensity_config()),
+        session,
+    )
+    for result in (clusters, scores):
+        assert list(result.columns) == [column.upper() for column in result.columns]
+        assert not any(str(dtype) in ("string", "datetime64[us]", "datetime64[ns]") for dtype in result.dtypes)
+    assert_writable_by_snowpark(session, clusters)
+    assert_writable_by_snowpark(session, scores)
+    chosen = clusters[(clusters["RECORD_TYPE"] == "selection") & (clusters["IS_CHOSEN"] == 1)]
+    assert chosen["SELECTION_REASON"].iloc[0].startswith("skipped:")

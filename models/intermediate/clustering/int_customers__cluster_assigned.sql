@@ -29,7 +29,8 @@ coordinates as (
         scaled.customer_id,
         scaled.as_of_date,
         projection.dimension,
-        sum((scaled.scaled_value - projection.center_value) * projection.loading) as coordinate
+        {{ segmentation.exact_sum('(scaled.scaled_value - projection.center_value) * projection.loading') }}
+            as coordinate
 
     from scaled
     inner join projection
@@ -45,8 +46,10 @@ squared_distances as (
         coordinates.as_of_date,
         centroids.cluster_id,
         centroids.cluster_count,
-        sum((coordinates.coordinate - centroids.centroid_value) * (coordinates.coordinate - centroids.centroid_value))
-            as squared_distance
+        {{ segmentation.exact_sum(
+            '(coordinates.coordinate - centroids.centroid_value)'
+            ~ ' * (coordinates.coordinate - centroids.centroid_value)'
+        ) }} as squared_distance
 
     from coordinates
     inner join centroids

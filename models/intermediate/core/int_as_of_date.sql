@@ -27,7 +27,8 @@ final as (
 
     {% if var('as_of') is not none -%}
         -- one row even when the data holds no activity at all
-        select cast('{{ var("as_of") }}' as date) as as_of_date
+        -- validate_vars() (on-run-start) has checked it is a date YYYY-MM-DD
+        select cast({{ sql_string(var('as_of') | string) }} as date) as as_of_date
     {%- else -%}
         select cast(max(activity_date) as date) as as_of_date
         from activity_dates

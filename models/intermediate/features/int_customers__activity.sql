@@ -126,15 +126,13 @@ aggregated as (
             count(case when days_before_as_of < {{ window_days }} then activity_date end)
                 as count_active_days_{{ window_days }}d,
         {%- endfor %}
-        sum(
-            (
-                {{ decay_weights['session'] }} * count_sessions
-                + {{ decay_weights['order'] }} * count_orders
-                + {{ decay_weights['email_open'] }} * count_email_opens
-                + {{ decay_weights['email_click'] }} * count_email_clicks
-            )
-            * power(0.5, days_before_as_of / cast({{ var('engagement_half_life_days') }} as double))
-        ) as engagement_decayed_raw
+        {{ segmentation.exact_sum(
+            '(' ~ decay_weights['session'] ~ ' * count_sessions'
+            ~ ' + ' ~ decay_weights['order'] ~ ' * count_orders'
+            ~ ' + ' ~ decay_weights['email_open'] ~ ' * count_email_opens'
+            ~ ' + ' ~ decay_weights['email_click'] ~ ' * count_email_clicks)'
+            ~ ' * power(0.5, days_before_as_of / cast(' ~ var('engagement_half_life_days') ~ ' as double))'
+        ) }} as engagement_decayed_raw
 
     from activity_dates
     group by customer_id

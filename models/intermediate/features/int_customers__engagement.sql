@@ -5,7 +5,7 @@
     over all customers, so the lowest value scores 0 and the highest 1.
     engagement_score_decayed = engagement_decayed_raw / max over customers (0 when
     nobody has any activity). Both lie in [0, 1]. -#}
-{%- set weights = var('engagement_weights') -%}
+{%- set weights = segmentation.validated_var('engagement_weights') -%}
 {%- set window_days = var('engagement_window_days') -%}
 {%- if window_days not in var('feature_windows_days') -%}
     {{ exceptions.raise_compiler_error(

@@ -1,6 +1,8 @@
 {#- Consent per canonical customer and purpose (var consent_purposes): the latest
-    consent event of any of the person's CRM records wins; no event means not
-    granted (consent is opt-in). -#}
+    consent event of any of the person's CRM records wins, and at equal instants a
+    revocation beats a grant (when in doubt, do not contact); no event means not
+    granted (consent is opt-in). A revocation dated at its load
+    (stg_crm__consent_events.is_dated_at_load) competes at that time. -#}
 with
 
 customers as (
@@ -41,7 +43,9 @@ person_events as (
             partition by components.customer_id, consent_events.consent_purpose
             order by
                 consent_events.occurred_at desc,
+                consent_events.is_granted asc,
                 consent_events._loaded_at desc,
+                consent_events.customer_id desc,
                 consent_events.consent_event_id desc
         ) as recency_rank
     from consent_events

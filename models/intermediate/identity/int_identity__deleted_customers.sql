@@ -1,48 +1,12 @@
-{#- Persons who asked to be deleted: the canonical customer of every identifier a
-    deletion request names (CRM id or email hash). The whole person goes, with
-    every CRM record, email and device stitched to them. -#}
+{#- Persons who asked to be deleted: the canonical customer of every CRM record or
+    identity node a deletion request matched (int_identity__deletion_matches: CRM
+    id in any case or spacing, current or former email). The whole person goes,
+    with every CRM record, email and device stitched to them. -#}
 with
 
-requests as (
+matches as (
 
-    select * from {{ ref('stg_crm__deletion_requests') }}
-
-),
-
-components as (
-
-    select * from {{ ref('int_identity__components') }}
-
-),
-
-requested_nodes as (
-
-    select
-        request_id,
-        requested_at,
-        'customer:' || customer_id as node_id
-    from requests
-    where customer_id is not null
-    union all
-    select
-        request_id,
-        requested_at,
-        'email:' || email_hash as node_id
-    from requests
-    where email_hash is not null
-
-),
-
-matched as (
-
-    select
-        components.customer_id,
-        requested_nodes.request_id,
-        requested_nodes.requested_at
-    from requested_nodes
-    inner join components
-        on requested_nodes.node_id = components.node_id
-    where components.customer_id is not null
+    select * from {{ ref('int_identity__deletion_matches') }}
 
 ),
 
@@ -50,9 +14,10 @@ final as (
 
     select
         customer_id,
-        count(distinct request_id) as count_requests,
+        count(distinct request_key) as count_requests,
         min(requested_at) as first_requested_at
-    from matched
+    from matches
+    where customer_id is not null
     group by customer_id
 
 )

@@ -2,7 +2,9 @@
     the same person. Nodes are typed text ids ('customer:<crm id>', 'email:<hash>',
     'phone:<hash>', 'device:<anonymous id>', 'order:<order id>'). A device seen
     logged in as more than var identity_max_customers_per_device CRM customers is
-    shared and contributes no edge, so it cannot merge two people. -#}
+    shared and contributes no edge, so it cannot merge two people; so is an email
+    or phone carried by more CRM records than var identity_max_customers_per_email /
+    identity_max_customers_per_phone (a placeholder: int_identity__shared_identifiers). -#}
 with
 
 customers as (
@@ -20,6 +22,20 @@ orders as (
 events as (
 
     select * from {{ ref('stg_web__events') }}
+
+),
+
+shared_identifiers as (
+
+    select * from {{ ref('int_identity__shared_identifiers') }}
+
+),
+
+excluded_nodes as (
+
+    select identifier_type || ':' || identifier_hash as node_id
+    from shared_identifiers
+    where is_excluded_from_linking
 
 ),
 
@@ -101,13 +117,23 @@ unioned as (
 
 ),
 
+linking as (
+
+    select unioned.*
+    from unioned
+    left join excluded_nodes
+        on unioned.node_b = excluded_nodes.node_id
+    where excluded_nodes.node_id is null
+
+),
+
 final as (
 
     select distinct
         node_a,
         node_b,
         edge_type
-    from unioned
+    from linking
 
 )
 

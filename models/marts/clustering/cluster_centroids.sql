@@ -1,6 +1,7 @@
 {#- Centroids of the production clustering in the clustering space, long format
     (one row per cluster and dimension) so SQL assignment works for any feature list.
     Cluster ids are matched to the previous build's centroids. -#}
+{{ pii_gate() }}
 with
 
 fit as (

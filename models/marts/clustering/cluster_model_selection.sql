@@ -1,5 +1,6 @@
 {#- Public: every algorithm and k tried by cluster_fit, with its diagnostics, and the
     one chosen for production with the reason. -#}
+{{ pii_gate() }}
 with
 
 fit as (

@@ -1,5 +1,6 @@
 {#- One row per customer: the first two principal components of the scaled clustering
     features (fitted on the sample, var-independent), for plotting clusters. -#}
+{{ pii_gate() }}
 with
 
 scaled as (
@@ -26,7 +27,8 @@ coordinates as (
     select
         scaled.customer_id,
         projection.dimension,
-        sum((scaled.scaled_value - projection.center_value) * projection.loading) as coordinate
+        {{ segmentation.exact_sum('(scaled.scaled_value - projection.center_value) * projection.loading') }}
+            as coordinate
 
     from scaled
     inner join projection

@@ -1,5 +1,6 @@
 {#- Public: one row per cluster and clustering feature: size, share, mean and median
     in original units, and a generated plain-language description of the cluster. -#}
+{{ pii_gate() }}
 with
 
 assigned as (
@@ -31,9 +32,14 @@ population as (
 
     select
         encoded_feature,
-        avg(original_value) as population_mean,
-        avg(scaled_value) as population_scaled_mean,
-        stddev_pop(scaled_value) as population_scaled_stddev
+        {{ segmentation.exact_avg('original_value') }} as population_mean,
+        {{ segmentation.exact_avg('scaled_value') }} as population_scaled_mean,
+        -- stddev_pop from exact means: sqrt(mean(x^2) - mean(x)^2), order-independent
+        sqrt(greatest(
+            {{ segmentation.exact_avg('scaled_value * scaled_value') }}
+            - {{ segmentation.exact_avg('scaled_value') }} * {{ segmentation.exact_avg('scaled_value') }},
+            0
+        )) as population_scaled_stddev
 
     from scaled
     group by 1
@@ -46,9 +52,9 @@ cluster_features as (
         assigned.cluster_id,
         scaled.encoded_feature,
         min(scaled.feature_index) as feature_index,
-        avg(scaled.original_value) as feature_mean,
+        {{ segmentation.exact_avg('scaled.original_value') }} as feature_mean,
         median(scaled.original_value) as feature_median,
-        avg(scaled.scaled_value) as cluster_scaled_mean
+        {{ segmentation.exact_avg('scaled.scaled_value') }} as cluster_scaled_mean
 
     from scaled
     inner join assigned
@@ -79,8 +85,8 @@ termed as (
             {%- for feature, terms in var('cluster_feature_terms').items() %}
                 when '{{ feature }}'
                     then case
-                        when standardised_difference > 0 then '{{ terms["high"] | replace("'", "''") }}'
-                        else '{{ terms["low"] | replace("'", "''") }}'
+                        when standardised_difference > 0 then {{ segmentation.sql_string(terms["high"]) }}
+                        else {{ segmentation.sql_string(terms["low"]) }}
                     end
             {%- endfor %}
         end as description_term

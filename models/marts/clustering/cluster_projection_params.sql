@@ -1,6 +1,7 @@
 {#- Loadings from scaled features to a space: 'clustering' (PCA when
     var cluster_pca_components > 0, otherwise identity) and 'plot' (2-D PCA).
     coordinate[dimension] = sum over features of (scaled_value - center_value) * loading. -#}
+{{ pii_gate() }}
 with
 
 fit as (

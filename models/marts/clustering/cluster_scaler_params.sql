@@ -2,6 +2,7 @@
     scaled = (transformed - center_value) / scale_value, where transformed is the
     imputed value (log1p after clipping at 0 when is_log1p) or a 0/1 category
     indicator. -#}
+{{ pii_gate() }}
 with
 
 fit as (

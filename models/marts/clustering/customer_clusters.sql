@@ -1,5 +1,6 @@
 {#- Public: one cluster per customer, assigned in SQL by nearest centroid of the
     persisted fit (cluster_centroids), with the cluster's plain-language description. -#}
+{{ pii_gate() }}
 with
 
 assigned as (

@@ -1,6 +1,7 @@
 {#- One row per customer: the probability, from propensity_fit's classifier, of being
     among the top var('propensity_top_share') of customers by revenue over the next
     var('propensity_horizon_days') days, scored on features as of as_of_date. -#}
+{{ pii_gate() }}
 with
 
 fit as (

@@ -1,6 +1,7 @@
 {#- Quality of the predictive segmentation model: cross-validated ROC-AUC (per fold,
     mean, standard deviation), training size and positive share (diagnostic_type
     'metric'), and impurity feature importances ('feature_importance'). -#}
+{{ pii_gate() }}
 with
 
 fit as (

@@ -1,6 +1,7 @@
 {#- Public: one row per canonical customer with every feature as of as_of_date.
     Formulas are documented column by column in _features__models.yml and in
     docs/features.md; the intermediate feature models compute them. -#}
+{{ pii_gate() }}
 with
 
 customers as (

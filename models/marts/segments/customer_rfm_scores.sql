@@ -1,4 +1,5 @@
 {#- Public: RFM scores (1-5 by quintile), code and named RFM segment per buyer. -#}
+{{ pii_gate() }}
 with
 
 features as (

@@ -1,6 +1,7 @@
 {#- Public: one row per customer: a flag per configured segment, the primary
     segment by priority, RFM scores and named segment, and the cluster. -#}
 {%- set definitions = segment_definitions() -%}
+{{ pii_gate() }}
 with
 
 features as (

@@ -1,5 +1,7 @@
 {#- Daily date spine the dbt semantic layer (MetricFlow) requires: 10,000 days from
     var segment_time_spine_start_date. -#}
+{{ pii_gate() }}
+{%- set spine_start_literal = segmentation.sql_string(var('segment_time_spine_start_date')) %}
 with
 
 digits as (
@@ -26,7 +28,7 @@ final as (
 
     select
         cast(
-            {{ dbt.dateadd('day', 'day_offset', "cast('" ~ var('segment_time_spine_start_date') ~ "' as date)") }}
+            {{ dbt.dateadd('day', 'day_offset', "cast(" ~ spine_start_literal ~ " as date)") }}
             as date
         ) as date_day
 

@@ -5,6 +5,7 @@
     values above the previous maximum in the top bin), plus one bin for nulls.
     A bin's share is floored at var segment_drift_epsilon so empty bins stay finite. -#}
 {%- set epsilon = var('segment_drift_epsilon') -%}
+{{ pii_gate() }}
 with
 
 membership_history as (
@@ -188,13 +189,14 @@ distances as (
         as_of_date,
         segment_name,
         feature_name,
-        sum((share_current - share_previous) * ln(share_current / share_previous)) as population_stability_index,
-        sum(share_current * ln(share_current / share_previous)) as kl_divergence,
-        sum(
-            (count_current - count_current_total * share_previous)
-            * (count_current - count_current_total * share_previous)
-            / (count_current_total * share_previous)
-        ) as chi_square
+        {{ segmentation.exact_sum('(share_current - share_previous) * ln(share_current / share_previous)') }}
+            as population_stability_index,
+        {{ segmentation.exact_sum('share_current * ln(share_current / share_previous)') }} as kl_divergence,
+        {{ segmentation.exact_sum(
+            '(count_current - count_current_total * share_previous)'
+            ~ ' * (count_current - count_current_total * share_previous)'
+            ~ ' / (count_current_total * share_previous)'
+        ) }} as chi_square
 
     from bin_shares
     group by as_of_date, segment_name, feature_name

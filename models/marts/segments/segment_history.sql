@@ -1,5 +1,6 @@
 {#- Public: per segment and stored as_of_date after the first, the members who
     entered and exited since the previous stored as_of_date. -#}
+{{ pii_gate() }}
 with
 
 membership_history as (

@@ -2,6 +2,7 @@
     segment_kpi_window_days window. -#}
 {%- set window = var('segment_kpi_window_days') -%}
 {%- set definitions = segment_definitions() -%}
+{{ pii_gate() }}
 with
 
 features as (
@@ -65,7 +66,7 @@ aggregated as (
         sum(case when count_orders_in_window > 0 then 1 else 0 end) as count_converted_customers,
         sum(case when count_orders > 0 then 1 else 0 end) as count_buyers,
         sum(case when count_orders > 1 then 1 else 0 end) as count_repeat_buyers,
-        avg(engagement_score) as avg_engagement_score
+        {{ segmentation.exact_avg('engagement_score') }} as avg_engagement_score
 
     from member_features
     group by segment_name

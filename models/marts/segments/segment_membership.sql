@@ -1,6 +1,7 @@
 {#- Public: one row per customer and segment they belong to (long), from var
     segment_definitions rendered by macros/segments. -#}
 {%- set definitions = segment_definitions() -%}
+{{ pii_gate() }}
 with
 
 features as (

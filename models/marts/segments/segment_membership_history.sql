@@ -1,6 +1,7 @@
 {#- unique_key is a single column on purpose: delete+insert then deletes with
     'where as_of_date in (...)'; a list key becomes a join on as_of_date alone,
     quadratic in the rows per date. -#}
+{{ pii_gate() }}
 {{
     config(
         materialized='incremental',

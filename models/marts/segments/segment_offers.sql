@@ -1,5 +1,6 @@
 {#- Public: one row per customer and offer: the offers of the customer's segments
     (seed segment_offer_map) whose consent purpose the customer has granted. -#}
+{{ pii_gate() }}
 with
 
 membership as (

@@ -1,4 +1,8 @@
-{#- One row per consent event (grant or revocation of one purpose), in UTC. -#}
+{#- One row per consent event (grant or revocation of one purpose) per customer, in
+    UTC. occurred_at is when the event takes effect: a revocation whose own
+    timestamp was unparseable or in the future takes effect when it was loaded
+    (is_dated_at_load); one whose `_loaded_at` was unparseable takes effect at its
+    own time (_loaded_at null). -#}
 with
 
 base as (
@@ -20,10 +24,11 @@ final as (
         consent_status,
 
         -- timestamps (UTC)
-        occurred_at,
+        effective_at as occurred_at,
         _loaded_at,
 
         -- flags
+        is_dated_at_load,
         consent_status = 'granted' as is_granted
 
     from base

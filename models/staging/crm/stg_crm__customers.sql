@@ -1,5 +1,6 @@
 {#- One row per CRM customer id: the latest valid version. PII leaves staging only
-    as salted hashes. -#}
+    as salted hashes; free-text attributes have email- and phone-shaped substrings
+    redacted (docs/staging.md). -#}
 with
 
 base as (
@@ -21,18 +22,18 @@ final as (
         {{ hash_pii('lower(first_name)') }} as first_name_hash,
         {{ hash_pii('lower(last_name)') }} as last_name_hash,
 
-        -- demographics
+        -- demographics (free text: email- and phone-shaped substrings redacted)
         birth_date,
         age_years_at_load,
-        coalesce(gender, 'unknown') as gender,
-        income_band,
+        coalesce({{ redact_pii('gender') }}, 'unknown') as gender,
+        {{ redact_pii('income_band') }} as income_band,
         country_code,
-        region,
-        city,
+        {{ redact_pii('region') }} as region,
+        {{ redact_pii('city') }} as city,
 
         -- loyalty
         is_loyalty_member,
-        loyalty_tier,
+        {{ redact_pii('loyalty_tier') }} as loyalty_tier,
 
         -- timestamps (UTC)
         signup_at,

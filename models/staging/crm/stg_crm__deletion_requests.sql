@@ -1,4 +1,6 @@
-{#- One row per deletion request, naming the person by CRM id and/or email hash. -#}
+{#- One row per deletion request (request id and subject: request_key), naming the
+    person by CRM id and/or email hash. Timestamps that did not parse are null: the
+    request is honoured anyway. -#}
 with
 
 base as (
@@ -12,8 +14,13 @@ final as (
 
     select
         -- ids
+        {{ dbt.hash(
+            "request_id || '|' || coalesce(customer_id_normalized, '') || '|' || "
+            ~ "coalesce(" ~ hash_pii('email_normalized') ~ ", '')"
+        ) }} as request_key,
         request_id,
         customer_id,
+        customer_id_normalized,
 
         -- hashed PII
         {{ hash_pii('email_normalized') }} as email_hash,

@@ -21,7 +21,7 @@ final as (
         order_status,
         order_status = 'refunded' as is_refunded,
         order_status = 'cancelled' as is_cancelled,
-        coalesce(sales_channel, 'unknown') as sales_channel,
+        coalesce({{ redact_pii('sales_channel') }}, 'unknown') as sales_channel,
 
         -- money
         currency,

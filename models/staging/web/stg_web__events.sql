@@ -1,6 +1,7 @@
 {#- One row per web/app event: the latest valid version, timestamps in UTC.
     Unknown devices and channels are kept as 'unknown' (they describe, they do not
-    identify); events without an identity or a known type are quarantined. -#}
+    identify); events without an identity or a known type are quarantined. Free
+    text (page_path, campaign) has email- and phone-shaped substrings redacted. -#}
 with
 
 base as (
@@ -21,10 +22,10 @@ final as (
 
         -- event
         event_type,
-        page_path,
+        {{ redact_pii('page_path') }} as page_path,
         case when device in {{ sql_values(var('web_devices')) }} then device else 'unknown' end as device,
         case when channel in {{ sql_values(var('web_channels')) }} then channel else 'unknown' end as channel,
-        campaign,
+        {{ redact_pii('campaign') }} as campaign,
 
         -- timestamps (UTC)
         occurred_at,

@@ -1,18 +1,22 @@
 {#- Every raw consent event, typed and normalised, with the validation verdict and
-    the dedupe outcome. The source is optional: without it, empty. -#}
-{%- set version_order = '_loaded_at desc' %}
+    the dedupe outcome. The source is optional: without it, empty.
+
+    A revocation is never lost: with an unparseable timestamp, or one after the row
+    was loaded (a device clock ahead), it is kept and takes effect when it was
+    loaded (effective_at = _loaded_at); with an unparseable `_loaded_at` but a valid
+    occurred_at, it is kept and takes effect at its occurred_at. A revocation that
+    nothing dates (both invalid) is quarantined (invalid_loaded_at): no time is
+    guessed. A grant with an unparseable or future timestamp, or an unparseable
+    `_loaded_at`, stays quarantined (fail closed: no offer on a grant we cannot
+    date). Events are keyed by (customer_id, consent_event_id), so an event id
+    reused by another customer never supersedes the first customer's event. -#}
+{%- set version_order = '_loaded_at desc nulls last' %}
+{%- set raw_types = segmentation.raw_table_column_types('crm', 'consent_events') %}
 with
 
 source as {{ segmentation.inline_cte() }} (
 
-    {{ optional_source('crm', 'consent_events', [
-        ('consent_event_id', dbt.type_string()),
-        ('customer_id', dbt.type_string()),
-        ('purpose', dbt.type_string()),
-        ('status', dbt.type_string()),
-        ('occurred_at', dbt.type_string()),
-        ('_loaded_at', dbt.type_timestamp()),
-    ]) }}
+    {{ optional_source('crm', 'consent_events') }}
 
 ),
 
@@ -29,8 +33,15 @@ typed as {{ segmentation.inline_cte() }} (
 
         -- timestamps (UTC)
         cast(occurred_at as {{ dbt.type_string() }}) as occurred_at_raw,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('occurred_at', raw_types.get('occurred_at')) }} as occurred_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+
+        -- the natural key; null exactly when the id or the customer is missing
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') || '|'
+        || nullif(trim(cast(consent_event_id as {{ dbt.type_string() }})), '') as consent_event_key,
 
         {{ row_fingerprint([
             'consent_event_id', 'customer_id', 'purpose', 'status', 'occurred_at'
@@ -52,6 +63,27 @@ fingerprinted as {{ segmentation.inline_cte() }} (
 
 ),
 
+dated as {{ segmentation.inline_cte() }} (
+
+    select
+        *,
+        coalesce(consent_status = 'revoked', false) as is_revocation,
+        coalesce(consent_status = 'revoked', false)
+        and _loaded_at is not null
+        and (occurred_at is null or occurred_at > _loaded_at) as is_dated_at_load,
+        case
+            when
+                coalesce(consent_status = 'revoked', false)
+                and _loaded_at is not null
+                and (occurred_at is null or occurred_at > _loaded_at)
+                then _loaded_at
+            else occurred_at
+        end as effective_at
+
+    from fingerprinted
+
+),
+
 validated as {{ segmentation.inline_cte() }} (
 
     select
@@ -60,8 +92,10 @@ validated as {{ segmentation.inline_cte() }} (
         case
             when consent_event_id is null then 'missing_consent_event_id'
             when customer_id is null then 'missing_customer_id'
-            when occurred_at is null then 'invalid_occurred_at'
-            when occurred_at > _loaded_at then 'future_occurred_at'
+            when is_loaded_at_invalid and (not is_revocation or occurred_at is null)
+                then 'invalid_loaded_at'
+            when occurred_at is null and not is_dated_at_load then 'invalid_occurred_at'
+            when occurred_at > _loaded_at and not is_dated_at_load then 'future_occurred_at'
             when
                 consent_purpose is null
                 or consent_purpose not in {{ sql_values(var('consent_purposes')) }}
@@ -70,10 +104,10 @@ validated as {{ segmentation.inline_cte() }} (
                 then 'unknown_consent_status'
         end as rejection_reason
 
-    from fingerprinted
+    from dated
 
 ),
 
-{{ record_outcome_ctes('validated', 'consent_event_id', version_order) }}
+{{ record_outcome_ctes('validated', 'consent_event_key', version_order) }}
 
 select * from final

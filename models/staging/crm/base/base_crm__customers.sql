@@ -1,6 +1,7 @@
 {#- Every raw customer row, typed and normalised, with the validation verdict and
     the dedupe outcome. Holds raw PII: only staging models and the quarantine read it. -#}
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
+{%- set raw_types = segmentation.raw_table_column_types('crm', 'customers') %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -24,8 +25,10 @@ typed as {{ segmentation.inline_cte() }} (
         nullif(trim(cast(last_name as {{ dbt.type_string() }})), '') as last_name,
 
         -- demographics
-        cast(birth_date as date) as birth_date,
-        cast(age as {{ dbt.type_int() }}) as reported_age_years,
+        birth_date as birth_date_raw,
+        {{ try_parse_date('birth_date', raw_types.get('birth_date')) }} as birth_date,
+        age as reported_age_raw,
+        {{ try_parse_integer('age', raw_types.get('age'), dbt.type_int()) }} as reported_age_years,
         nullif(lower(trim(cast(gender as {{ dbt.type_string() }}))), '') as gender,
         nullif(lower(trim(cast(income_band as {{ dbt.type_string() }}))), '') as income_band,
         nullif(upper(trim(cast(country_code as {{ dbt.type_string() }}))), '') as country_code,
@@ -33,14 +36,22 @@ typed as {{ segmentation.inline_cte() }} (
         nullif(trim(cast(city as {{ dbt.type_string() }})), '') as city,
 
         -- loyalty
-        coalesce(cast(is_loyalty_member as boolean), false) as is_loyalty_member,
+        is_loyalty_member as is_loyalty_member_raw,
+        coalesce(
+            {{ try_parse_boolean('is_loyalty_member', raw_types.get('is_loyalty_member')) }}, false
+        ) as is_loyalty_member,
         nullif(lower(trim(cast(loyalty_tier as {{ dbt.type_string() }}))), '') as loyalty_tier,
 
         -- timestamps (UTC)
         cast(signup_at as {{ dbt.type_string() }}) as signup_at_raw,
-        {{ to_utc_timestamp('signup_at') }} as signup_at,
-        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('signup_at', raw_types.get('signup_at')) }} as signup_at,
+        {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} as updated_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        updated_at is not null
+        and {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} is null as is_updated_at_invalid,
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'customer_id', 'email', 'phone', 'first_name', 'last_name', 'birth_date', 'age',
@@ -106,16 +117,24 @@ validated as {{ segmentation.inline_cte() }} (
         -- the first failing rule, in this order; see _crm__models.yml for the codes
         case
             when customer_id is null then 'missing_customer_id'
+            when is_loaded_at_invalid then 'invalid_loaded_at'
+            when is_updated_at_invalid then 'invalid_updated_at'
             when signup_at is null then 'invalid_signup_at'
             when signup_at > _loaded_at then 'future_signup_at'
             when
                 email_normalized is not null
                 and not {{ regex_full_match('email_normalized', email_pattern()) }}
                 then 'invalid_email'
+            when birth_date_raw is not null and birth_date is null then 'invalid_birth_date'
+            when reported_age_raw is not null and reported_age_years is null then 'invalid_age'
             when
                 age_years_at_load < {{ var('min_customer_age_years') }}
                 or age_years_at_load > {{ var('max_customer_age_years') }}
                 then 'impossible_age'
+            when
+                is_loyalty_member_raw is not null
+                and {{ try_parse_boolean('is_loyalty_member_raw', raw_types.get('is_loyalty_member')) }} is null
+                then 'invalid_is_loyalty_member'
             when
                 gender is not null
                 and gender not in ('female', 'male', 'non_binary', 'unknown')

@@ -1,18 +1,12 @@
 {#- Every raw email engagement event, typed and normalised, with the validation
     verdict and the dedupe outcome. The source is optional: without it, empty. -#}
 {%- set version_order = '_loaded_at desc' %}
+{%- set raw_types = segmentation.raw_table_column_types('email', 'email_events') %}
 with
 
 source as {{ segmentation.inline_cte() }} (
 
-    {{ optional_source('email', 'email_events', [
-        ('email_event_id', dbt.type_string()),
-        ('customer_id', dbt.type_string()),
-        ('campaign_id', dbt.type_string()),
-        ('event_type', dbt.type_string()),
-        ('occurred_at', dbt.type_string()),
-        ('_loaded_at', dbt.type_timestamp()),
-    ]) }}
+    {{ optional_source('email', 'email_events') }}
 
 ),
 
@@ -29,8 +23,11 @@ typed as {{ segmentation.inline_cte() }} (
 
         -- timestamps (UTC)
         cast(occurred_at as {{ dbt.type_string() }}) as occurred_at_raw,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('occurred_at', raw_types.get('occurred_at')) }} as occurred_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'email_event_id', 'customer_id', 'campaign_id', 'event_type', 'occurred_at'
@@ -60,6 +57,7 @@ validated as {{ segmentation.inline_cte() }} (
         case
             when email_event_id is null then 'missing_email_event_id'
             when customer_id is null then 'missing_customer_id'
+            when is_loaded_at_invalid then 'invalid_loaded_at'
             when occurred_at is null then 'invalid_occurred_at'
             when occurred_at > _loaded_at then 'future_occurred_at'
             when

@@ -1,19 +1,12 @@
 {#- Every raw order line, typed and normalised, with the validation verdict and the
     dedupe outcome. The source is optional: without it, empty. -#}
 {%- set version_order = '_loaded_at desc' %}
+{%- set raw_types = segmentation.raw_table_column_types('shop', 'order_lines') %}
 with
 
 source as {{ segmentation.inline_cte() }} (
 
-    {{ optional_source('shop', 'order_lines', [
-        ('order_line_id', dbt.type_string()),
-        ('order_id', dbt.type_string()),
-        ('product_id', dbt.type_string()),
-        ('category', dbt.type_string()),
-        ('quantity', dbt.type_int()),
-        ('unit_price', 'double'),
-        ('_loaded_at', dbt.type_timestamp()),
-    ]) }}
+    {{ optional_source('shop', 'order_lines') }}
 
 ),
 
@@ -29,11 +22,16 @@ typed as {{ segmentation.inline_cte() }} (
         nullif(lower(trim(cast(category as {{ dbt.type_string() }}))), '') as product_category,
 
         -- numerics
-        cast(quantity as {{ dbt.type_int() }}) as quantity,
-        cast(unit_price as double) as unit_price_local,
+        quantity as quantity_raw,
+        {{ try_parse_integer('quantity', raw_types.get('quantity'), dbt.type_int()) }} as quantity,
+        unit_price as unit_price_raw,
+        {{ try_parse_double('unit_price', raw_types.get('unit_price')) }} as unit_price_local,
 
         -- timestamps (UTC)
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'order_line_id', 'order_id', 'product_id', 'category', 'quantity', 'unit_price'
@@ -64,7 +62,11 @@ validated as {{ segmentation.inline_cte() }} (
             when order_line_id is null then 'missing_order_line_id'
             when order_id is null then 'missing_order_id'
             when product_id is null then 'missing_product_id'
+            when is_loaded_at_invalid then 'invalid_loaded_at'
+            when quantity_raw is not null and quantity is null then 'invalid_quantity'
             when quantity is null or quantity <= 0 then 'non_positive_quantity'
+            when unit_price_raw is not null and unit_price_local is null then 'invalid_unit_price'
+            when abs(unit_price_local) > {{ var('max_amount_local') }} then 'unit_price_out_of_range'
             when unit_price_local is null or unit_price_local < 0 then 'negative_unit_price'
         end as rejection_reason
 

@@ -1,6 +1,7 @@
 {#- Every raw order row, typed and normalised, with the validation verdict and the
     dedupe outcome. Holds the raw email of guest checkouts: only staging reads it. -#}
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
+{%- set raw_types = segmentation.raw_table_column_types('shop', 'orders') %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -24,14 +25,20 @@ typed as {{ segmentation.inline_cte() }} (
         -- money
         -- double, not dbt.type_float() (32-bit on DuckDB): sums of many orders must
         -- stay exact to the cent
-        cast(amount as double) as amount,
+        amount as amount_raw,
+        {{ try_parse_double('amount', raw_types.get('amount')) }} as amount,
         nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
 
         -- timestamps (UTC)
         cast(ordered_at as {{ dbt.type_string() }}) as ordered_at_raw,
-        {{ to_utc_timestamp('ordered_at') }} as ordered_at,
-        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('ordered_at', raw_types.get('ordered_at')) }} as ordered_at,
+        {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} as updated_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        updated_at is not null
+        and {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} is null as is_updated_at_invalid,
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'order_id', 'customer_id', 'customer_email', 'ordered_at', 'amount', 'currency',
@@ -64,6 +71,8 @@ validated as {{ segmentation.inline_cte() }} (
             when order_id is null then 'missing_order_id'
             when customer_id is null and customer_email_normalized is null
                 then 'missing_customer_reference'
+            when is_loaded_at_invalid then 'invalid_loaded_at'
+            when is_updated_at_invalid then 'invalid_updated_at'
             when ordered_at is null then 'invalid_ordered_at'
             when ordered_at > _loaded_at then 'future_ordered_at'
             when
@@ -72,6 +81,8 @@ validated as {{ segmentation.inline_cte() }} (
                 then 'unknown_order_status'
             when currency is null or currency not in {{ known_currencies() }}
                 then 'unknown_currency'
+            when amount_raw is not null and amount is null then 'invalid_amount'
+            when abs(amount) > {{ var('max_amount_local') }} then 'amount_out_of_range'
             when amount is null or amount <= 0 then 'non_positive_amount'
         end as rejection_reason
 

@@ -1,24 +1,18 @@
 {#- Every raw web/app event, typed and normalised, with the validation verdict and
     the dedupe outcome. The source is optional: without the file it is empty. -#}
 {%- set version_order = '_loaded_at desc' %}
+{%- set raw_types = segmentation.raw_table_column_types('web', 'events') %}
+{#- an offset beyond +-14 h is invalid; parsed as bigint, so no extreme value
+    overflows the arithmetic before the check -#}
+{%- set offset_minutes = segmentation.try_parse_integer('utc_offset_minutes', raw_types.get('utc_offset_minutes')) %}
+{%- set valid_offset_minutes -%}
+    case when abs({{ offset_minutes }}) <= {{ var('max_utc_offset_minutes') }} then {{ offset_minutes }} end
+{%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
 
-    {{ optional_source('web', 'events', [
-        ('event_id', dbt.type_string()),
-        ('anonymous_id', dbt.type_string()),
-        ('customer_id', dbt.type_string()),
-        ('session_id', dbt.type_string()),
-        ('event_type', dbt.type_string()),
-        ('page_path', dbt.type_string()),
-        ('device', dbt.type_string()),
-        ('channel', dbt.type_string()),
-        ('campaign', dbt.type_string()),
-        ('occurred_at', dbt.type_timestamp()),
-        ('utc_offset_minutes', dbt.type_int()),
-        ('_loaded_at', dbt.type_timestamp()),
-    ]) }}
+    {{ optional_source('web', 'events') }}
 
 ),
 
@@ -41,13 +35,16 @@ typed as {{ segmentation.inline_cte() }} (
         -- timestamps: device local time as delivered (shown on quarantined rows);
         -- local time minus its offset gives UTC
         occurred_at as occurred_at_raw,
-        cast(utc_offset_minutes as {{ dbt.type_int() }}) as utc_offset_minutes,
+        {{ offset_minutes }} as utc_offset_minutes,
         {{ dbt.dateadd(
             'minute',
-            '-1 * cast(utc_offset_minutes as ' ~ dbt.type_int() ~ ')',
-            'cast(occurred_at as ' ~ dbt.type_timestamp() ~ ')'
+            '-1 * ' ~ valid_offset_minutes,
+            to_utc_timestamp('occurred_at', raw_types.get('occurred_at'))
         ) }} as occurred_at,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at,
+        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        -- a value delivered but not valid (unparseable, not finite, out of range)
+        _loaded_at is not null
+        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'event_id', 'anonymous_id', 'customer_id', 'session_id', 'event_type', 'page_path',
@@ -80,10 +77,9 @@ validated as {{ segmentation.inline_cte() }} (
             when event_id is null then 'missing_event_id'
             when anonymous_id is null then 'missing_anonymous_id'
             when session_id is null then 'missing_session_id'
-            when
-                occurred_at is null
-                or abs(utc_offset_minutes) > {{ var('max_utc_offset_minutes') }}
-                then 'invalid_occurred_at'
+            when is_loaded_at_invalid then 'invalid_loaded_at'
+            -- null when the local time or the offset is missing or invalid
+            when occurred_at is null then 'invalid_occurred_at'
             when occurred_at > _loaded_at then 'future_occurred_at'
             when
                 event_type is null

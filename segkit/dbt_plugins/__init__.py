@@ -1,0 +1,1 @@
+"""dbt-duckdb plugins of the project, named in profiles.yml.example (`plugins:`)."""

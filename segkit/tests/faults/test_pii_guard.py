@@ -1,0 +1,115 @@
+"""Fault family: free-text PII and the PII guard before publication.
+
+Staging redacts email- and phone-shaped substrings in free-text columns
+(macro redact_pii; docs/staging.md), and int_privacy__pii_scan scans the staging
+and intermediate outputs BEFORE the marts: every mart depends on it and its
+error-severity test makes `dbt build` skip the marts. Before the fix, free-text PII
+(city, page_path, campaign) reached intermediate tables and the PII test failed
+only after the marts were published. Ids shaped like phone numbers must not trip it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from segkit.tests.faults.harness import clean_tables, dbt_build, write_raw
+
+PHONE_LIKE_SESSION_ID = "2026-1031-0001"
+
+
+def _free_text_faults() -> dict:
+    tables = clean_tables()
+    customers, events, orders = tables["customers"], tables["events"], tables["orders"]
+    customers.loc[0, "city"] = "Ring 555-123-4567 or wen.khan0@inbox.example.net"
+    customers.loc[0, "region"] = "+44 20 7946 0958"
+    events.loc[1, "page_path"] = "/contact?email=jane.doe@example.com&tel=+1 (555) 010-9999"
+    events.loc[1, "campaign"] = "spring_bob@corp.example.org"
+    first_session = events.loc[0, "session_id"]
+    events.loc[events["session_id"] == first_session, "session_id"] = PHONE_LIKE_SESSION_ID
+    orders.loc[0, "sales_channel"] = "call 0201234567"
+    return tables
+
+
+@pytest.fixture(scope="module")
+def redacted(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("pii-free-text")
+    return dbt_build(folder, write_raw(folder / "raw", _free_text_faults()))
+
+
+@pytest.fixture(scope="module")
+def leaked(tmp_path_factory: pytest.TempPathFactory):
+    """An email in an id column: no redaction applies, so the gate must stop the marts."""
+    tables = clean_tables()
+    events = tables["events"]
+    anonymous_id = events.loc[0, "anonymous_id"]
+    events.loc[events["anonymous_id"] == anonymous_id, "anonymous_id"] = "jane.doe@example.com"
+    folder = tmp_path_factory.mktemp("pii-in-id")
+    return dbt_build(folder, write_raw(folder / "raw", tables))
+
+
+def test_free_text_pii_is_redacted_and_the_build_passes(redacted) -> None:
+    assert redacted.ok, "\n".join(redacted.failures()) or redacted.output[-3000:]
+    assert redacted.query(
+        "select city, region from main_staging.stg_crm__customers where customer_id = 'C0'"
+    ) == [("Ring [redacted phone] or [redacted email]", "[redacted phone]")]
+    assert redacted.query(
+        "select page_path, campaign from main_staging.stg_web__events where event_id = 'E1'"
+    ) == [("/contact?email=[redacted email]&tel=[redacted phone]", "[redacted email]")]
+    assert redacted.query(
+        "select sales_channel from main_staging.stg_shop__orders where order_id = 'O0'"
+    ) == [("call [redacted phone]",)]
+
+
+def test_no_raw_pii_downstream_of_staging(redacted) -> None:
+    for schema in ("main_intermediate", "main_marts"):
+        tables = redacted.query(
+            f"select table_name from duckdb_tables() where schema_name = '{schema}'"
+        )
+        for (table,) in tables:
+            columns = [row[0] for row in redacted.query(
+                f"select column_name from duckdb_columns() where schema_name = '{schema}'"
+                f" and table_name = '{table}' and data_type = 'VARCHAR'"
+            )]
+            for column in columns:
+                hits = redacted.query(
+                    f'select count(*) from {schema}."{table}" where "{column}" like \'%example.%\''
+                    f' or "{column}" like \'%555%123%4567%\' or "{column}" like \'%7946%\''
+                )
+                assert hits == [(0,)], (schema, table, column)
+
+
+def test_phone_like_ids_are_not_flagged(redacted) -> None:
+    assert redacted.query(
+        "select count(*) from main_staging.stg_web__events"
+        f" where session_id = '{PHONE_LIKE_SESSION_ID}'"
+    )[0][0] > 0
+    assert redacted.query(
+        "select count_pii_like_values from main_intermediate.int_privacy__pii_scan"
+        " where model_name = 'stg_web__events' and column_name = 'session_id'"
+    ) == [(0,)]
+    # the scan covered the free-text columns of staging and intermediate outputs
+    scanned = set(
+        redacted.query(
+            "select model_name, column_name from main_intermediate.int_privacy__pii_scan"
+        )
+    )
+    assert {("stg_crm__customers", "city"), ("stg_web__events", "page_path"),
+            ("stg_web__events", "campaign"), ("int_events__resolved", "page_path")} <= scanned
+
+
+def test_pii_in_an_id_stops_the_marts_before_publication(leaked) -> None:
+    assert not leaked.ok
+    failures = leaked.failures()
+    assert any("no_raw_pii_before_marts" in line for line in failures), leaked.output[-3000:]
+    assert leaked.query(
+        "select count_pii_like_values from main_intermediate.int_privacy__pii_scan"
+        " where model_name = 'stg_web__events' and column_name = 'anonymous_id'"
+    )[0][0] > 0
+    assert leaked.query(
+        "select count(*) from duckdb_tables() where schema_name = 'main_marts'"
+    ) == [(0,)]
+    assert "SKIP relation main_marts.customer_features" in leaked.output or any(
+        "customer_features" in line for line in leaked.failures() if "SKIP" in line
+    )

@@ -1,0 +1,206 @@
+"""Fault family: BI readers and atomic publication (docs/bi.md).
+
+A BI tool holding a read-only DuckDB connection on the file dbt writes makes the
+build fail with a lock error, and after a build killed during the Python models
+the file holds new features beside old segments. So every successful `dbt build`
+publishes the marts into a new file renamed over <folder>/published/<db file>; a
+failed or killed build leaves the previous publication as it was.
+
+Four builds on one small clean data set, in order: a first publication; a second
+one (another as_of) while a reader holds the published file open; a build that
+fails on a planted fault (the raw orders file lost its amount column); a build
+killed with SIGKILL while the Python models run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segkit.tests.faults.harness import DBT, PROJECT_DIR, clean_tables, dbt_build, write_raw
+
+MART_FOLDERS = ("features", "segments", "clustering")
+EXCLUDED = {"metricflow_time_spine"}
+
+
+def public_marts() -> set[str]:
+    """The model files under models/marts, except the internal time spine."""
+    names = {path.stem for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql")}
+    return names - EXCLUDED
+
+
+def published(folder: Path) -> Path:
+    return folder / "published" / "db.duckdb"
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def publication_row(path: Path) -> dict:
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = con.execute("select * from _publication").df()
+    assert len(frame) == 1
+    return frame.iloc[0].to_dict()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("publication")
+
+
+@pytest.fixture(scope="module")
+def raw(folder: Path) -> Path:
+    return write_raw(folder / "raw", clean_tables())
+
+
+@pytest.fixture(scope="module")
+def first_build(folder: Path, raw: Path):
+    build = dbt_build(folder, raw)
+    return build, publication_row(published(folder)) if published(folder).exists() else None
+
+
+@pytest.fixture(scope="module")
+def reader_build(folder: Path, raw: Path, first_build):
+    """A reader opens the published file, then a build with an earlier as_of runs."""
+    _, first = first_build
+    reader = duckdb.connect(str(published(folder)), read_only=True)
+    before = reader.execute("select max(as_of_date), count(*) from customer_features").fetchone()
+    as_of = (pd_date(first["as_of_date"]) - dt.timedelta(days=30)).isoformat()
+    build = dbt_build(folder, raw, dbt_vars={"as_of": as_of})
+    after = reader.execute("select max(as_of_date), count(*) from customer_features").fetchone()
+    reader.close()
+    return build, as_of, before, after
+
+
+def pd_date(value) -> dt.date:
+    return value.date() if hasattr(value, "date") else value
+
+
+@pytest.fixture(scope="module")
+def failed_build(folder: Path, raw: Path, reader_build):
+    """The raw orders file lost its amount column: the build fails."""
+    before = fingerprint(published(folder))
+    tables = clean_tables()
+    broken = write_raw(folder / "raw-broken", {**tables, "orders": tables["orders"].drop(columns=["amount"])})
+    build = dbt_build(folder, broken)
+    return build, before, fingerprint(published(folder))
+
+
+@pytest.fixture(scope="module")
+def killed_build(folder: Path, raw: Path, failed_build):
+    """SIGKILL to dbt (and its process group) once the Python models have started."""
+    before = fingerprint(published(folder))
+    log = folder / "killed.log"
+    env = {
+        **os.environ,
+        "SEG_RAW_PATH": str(raw),
+        "SEG_DUCKDB_PATH": str(folder / "db.duckdb"),
+        "DBT_TARGET_PATH": str(folder / "target"),
+        "DBT_LOG_PATH": str(folder / "logs-killed"),
+        "SEG_TARGET": "duckdb",
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(DBT), "build", "--exclude-resource-type", "unit_test"],
+            cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 300
+        killed = False
+        while time.monotonic() < deadline and process.poll() is None:
+            if "python table model" in log.read_text():
+                os.killpg(process.pid, signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.1)
+        process.wait()
+    return killed, process.returncode, before, fingerprint(published(folder))
+
+
+def test_a_successful_build_publishes_every_public_mart(folder, first_build):
+    build, row = first_build
+    assert build.ok, build.failures()
+    assert "published" in build.output
+    with duckdb.connect(str(published(folder)), read_only=True) as con:
+        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        features = con.execute("select count(*) from customer_features").fetchone()[0]
+    assert tables == public_marts() | {"_publication"}
+    assert set(row["published_tables"].split(", ")) == public_marts()
+    assert features == build.query("select count(*) from main_marts.customer_features")[0][0]
+    assert row["as_of_date"] is not None
+    # no temporary file or write-ahead log is left beside the publication
+    assert sorted(path.name for path in published(folder).parent.iterdir()) == ["db.duckdb"]
+
+
+def test_a_reader_of_the_published_file_neither_blocks_the_build_nor_sees_it_change(folder, reader_build):
+    build, as_of, before, after = reader_build
+    assert build.ok, build.failures()
+    assert "conflicting lock" not in build.output.lower()
+    # the open connection keeps its snapshot (the rename leaves the open file alone)
+    assert after == before
+    # a new connection sees the new publication, every mart of the same build
+    with duckdb.connect(str(published(folder)), read_only=True) as con:
+        assert str(con.execute("select max(as_of_date) from customer_features").fetchone()[0]) == as_of
+        assert str(con.execute("select max(as_of_date) from customer_segments").fetchone()[0]) == as_of
+        assert str(con.execute("select as_of_date from _publication").fetchone()[0]) == as_of
+
+
+def test_a_failed_build_leaves_the_publication_unchanged(folder, reader_build, failed_build):
+    build, before, after = failed_build
+    assert not build.ok
+    assert "amount" in build.output
+    assert after == before
+    _, as_of, _, _ = reader_build
+    assert str(pd_date(publication_row(published(folder))["as_of_date"])) == as_of
+
+
+def test_a_killed_build_leaves_the_publication_unchanged(folder, reader_build, killed_build):
+    killed, returncode, before, after = killed_build
+    assert killed, "the build ended before its Python models started"
+    assert returncode == -signal.SIGKILL
+    assert after == before
+    _, as_of, _, _ = reader_build
+    with duckdb.connect(str(published(folder)), read_only=True) as con:
+        as_of_dates = {
+            str(con.execute(f"select max(as_of_date) from {table}").fetchone()[0])
+            for table in ("customer_features", "customer_segments", "customer_clusters", "segment_kpis")
+        }
+    assert as_of_dates == {as_of}
+
+
+def test_publication_is_the_last_on_run_end_hook():
+    text = (PROJECT_DIR / "dbt_project.yml").read_text()
+    hooks = text.split("on-run-end:")[1].split("\nmodels:")[0]
+    entries = [line.strip() for line in hooks.splitlines() if line.strip().startswith("- ")]
+    assert entries[-1] == '- "{{ segmentation.publish_marts(results) }}"'
+
+
+def test_the_cli_publishes_a_database_and_keeps_the_previous_file_on_failure(tmp_path):
+    """python -m segkit.publish, without dbt: every main_marts table but the time spine."""
+    from segkit import publish
+
+    source = tmp_path / "build.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("create schema main_marts")
+        con.execute("create table main_marts.customer_features as select 'c1' as customer_id, date '2026-06-30' as as_of_date")
+        con.execute("create table main_marts.metricflow_time_spine as select date '2026-06-30' as date_day")
+    assert publish.main(["--database", str(source)]) == 0
+    target = tmp_path / "published" / "build.duckdb"
+    with duckdb.connect(str(target), read_only=True) as con:
+        names = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        as_of = con.execute("select as_of_date from _publication").fetchone()[0]
+    assert names == {"customer_features", "_publication"}
+    assert str(as_of) == "2026-06-30"
+    before = fingerprint(target)
+    with pytest.raises(ValueError, match="no tables in schema"):
+        publish.publish(str(source), schema="main_missing")
+    assert fingerprint(target) == before
+    assert sorted(path.name for path in target.parent.iterdir()) == ["build.duckdb"]
