@@ -81,7 +81,8 @@
             ~ " (the format of the files in " ~ raw_path ~ ")"
         ]) }}
     {%- endif -%}
-    {%- if segmentation.count_files(raw_path ~ '/*') == 0 -%}
+    {#- glob() lists files only: a folder of per-table delivery folders has none at its top -#}
+    {%- if segmentation.count_files(raw_path ~ '/*') == 0 and segmentation.count_files(raw_path ~ '/*/*') == 0 -%}
         {{ return([
             "raw folder " ~ raw_path ~ " (set by " ~ path_setting ~ ") does not exist or is empty: point "
             ~ path_setting ~ " at the folder holding the raw tables (<table>." ~ var('raw_format') ~ ")"

@@ -161,6 +161,6 @@
 
 {#- How many files a DuckDB glob pattern matches. -#}
 {% macro count_files(pattern) -%}
-    {%- set result = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+    {%- set result = run_query("select count(*) from glob(" ~ segmentation.sql_string(pattern) ~ ")") -%}
     {{ return(result.columns[0].values()[0]) }}
 {%- endmacro %}

@@ -8,7 +8,8 @@ one message naming the table, the file or column, and the fix:
 - customers.parquet missing altogether (a required table);
   (the three in one build: the message lists every problem)
 - var raw_format 'xlsx' (names the allowed formats);
-- a raw folder that does not exist (names the path and env SEG_RAW_PATH).
+- a raw folder that does not exist (names the path and env SEG_RAW_PATH), while a
+  folder of per-table delivery folders passes.
 
 An optional column that is absent is not a fault (test_row_values.py checks it
 becomes a typed null). The contract the check reads, raw_contract(), must say what
@@ -91,6 +92,17 @@ def test_missing_raw_folder_names_the_path_and_its_setting(tmp_path: Path) -> No
     folder = tmp_path / "no-such-folder"
     message = f"raw folder {folder} (set by env SEG_RAW_PATH) does not exist or is empty"
     assert message in build.output, build.output[-2000:]
+
+
+def test_a_folder_of_delivery_folders_passes_the_check(tmp_path: Path) -> None:
+    """The timeline layout, <raw>/<table>/<date>.parquet, has no file at the top of
+    the raw folder: it is not 'empty' (the soak and Fivetran-style landings use it)."""
+    raw = tmp_path / "raw"
+    for name, frame in clean_tables().items():
+        write_raw(raw / name, {"2026-10-01": frame})
+    build = dbt_build(tmp_path, raw, command="run", args=["--select", "base_crm__customers"])
+    assert build.ok, build.output[-2000:]
+    assert "does not exist or is empty" not in build.output
 
 
 def documented_contract() -> dict[str, list[tuple[str, str, bool]]]:
