@@ -7,7 +7,7 @@
 {#- analyses are compiled without the on-run-start hooks: check the vars here -#}
 {%- if execute %}{% do segmentation.validate_vars() %}{% endif -%}
 {%- set min_ratio = var('fairness_min_ratio', 0.8) -%}
-{%- set group_columns = var('fairness_group_columns', ['gender', 'income_band']) -%}
+{%- set group_columns = var('fairness_group_columns', ['gender', 'income_band', 'age_band']) -%}
 
 with
 

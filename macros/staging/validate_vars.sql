@@ -35,6 +35,10 @@
         'engagement_weights': 'identifier_number_map',
         'engagement_half_life_days': 'number',
         'engagement_decay_weights': 'identifier_number_map',
+        'age_band_edges_years': 'integer_list',
+        'category_affinity_window_days': 'integer',
+        'rfm_frequency_scoring': 'identifier',
+        'rfm_frequency_bins': 'integer_list',
         'segment_kpi_window_days': 'integer',
         'segment_drift_features': 'identifier_list',
         'segment_drift_bins': 'integer',
@@ -42,16 +46,21 @@
         'segment_drift_psi_threshold': 'number',
         'segment_min_share': 'number',
         'segment_time_spine_start_date': 'date',
+        'cluster_unclustered_description': 'text',
         'cluster_features': 'identifier_list',
         'cluster_log1p_features': 'identifier_list',
         'cluster_categorical_features': 'identifier_list',
         'cluster_impute': 'identifier_identifier_map',
+        'cluster_max_imputed_share': 'number',
+        'cluster_max_value_share': 'number',
         'cluster_scaler': 'identifier',
         'cluster_pca_components': 'integer',
         'cluster_algorithms': 'identifier_list',
         'cluster_agglomerative_linkages': 'identifier_list',
         'cluster_production_algorithm': 'identifier',
         'cluster_selection_criterion': 'identifier',
+        'cluster_selection_fallback': 'identifier',
+        'cluster_min_share': 'number',
         'cluster_k_min': 'integer',
         'cluster_k_max': 'integer',
         'cluster_sample_size': 'integer',
@@ -98,6 +107,9 @@
     {%- endfor -%}
     {#- Segment definitions have their own validator (names, kinds, operators, columns). -#}
     {%- do segmentation.segment_definitions() -%}
+    {#- So do the RFM frequency vars (bins or quintiles; five increasing bounds from 1). -#}
+    {%- do segmentation.rfm_frequency_scoring() -%}
+    {%- do segmentation.rfm_frequency_bins() -%}
     {{- return('') -}}
 {%- endmacro %}
 

@@ -1,12 +1,19 @@
 """Fit the customer clustering once, on a sample, and persist everything SQL needs.
 
+The input is the clustering population (int_customers__cluster_population: customers
+with at least one purchase as of as_of); everyone else gets no cluster in
+customer_clusters. Imputation, scaling and model selection see only that population.
+
 dbt Python models return one table, so this model returns one *sparse* table with a
 ``record_type`` column; the SQL models in ``models/marts/clustering`` publish typed,
 contract-enforced slices of it:
 
-- ``selection``: one row per algorithm x k tried, with every diagnostic, ``is_chosen``
-  and the reason (-> ``cluster_model_selection``);
-- ``scaler``: one row per encoded feature: imputation, log1p flag, center, scale
+- ``selection``: one row per algorithm x k in [k_min, k_max] (and one DBSCAN row), with
+  every diagnostic, the smallest cluster's share, ``skip_reason`` when the candidate
+  could not be fitted or was set aside, ``is_chosen`` and the reason
+  (-> ``cluster_model_selection``);
+- ``scaler``: one row per encoded feature: imputation, log1p flag, center, scale, and
+  how concentrated the feature is (imputed share, share of its most common value)
   (-> ``cluster_scaler_params``);
 - ``projection``: loadings from scaled features to the clustering space (identity
   when PCA is off) and to the 2-D plotting plane (-> ``cluster_projection_params``);
@@ -44,7 +51,9 @@ CENTROID_ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm")
 MISSING_CATEGORY = "__missing__"
 # Lower is better for these criteria; higher is better for the others.
 MINIMISED_CRITERIA = ("bic", "aic")
-# PCA needs two rows to have a variance; with fewer the scaled features stand in.
+# What replaces a criterion whose best k is the largest k allowed (it "ran to k_max").
+SELECTION_FALLBACKS = ("elbow", "silhouette", "none")
+# PCA needs two distinct rows to have a variance; with fewer the scaled features stand in.
 MIN_ROWS_FOR_PCA = 2
 # Every column of the returned table and its kind, in order: the table keeps these
 # names and types whatever the data (0 rows, a skipped fit), so the SQL models that
@@ -54,10 +63,12 @@ RECORD_COLUMNS = {
     "inertia": "number", "silhouette": "number", "davies_bouldin": "number",
     "calinski_harabasz": "number", "dunn_index": "number", "bic": "number", "aic": "number",
     "gap": "number", "gap_sd": "number", "eps": "number", "noise_share": "number",
+    "min_cluster_share": "number", "skip_reason": "text",
     "is_chosen": "number", "selection_reason": "text", "stability_ari": "number",
     "selection_criterion": "text", "feature_index": "number", "encoded_feature": "text",
     "source_column": "text", "category_value": "text", "is_log1p": "number",
-    "fill_value": "number", "center": "number", "scale": "number", "projection_kind": "text",
+    "fill_value": "number", "imputed_share": "number", "top_value_share": "number",
+    "center": "number", "scale": "number", "projection_kind": "text",
     "dimension_index": "number", "dimension": "text", "loading": "number", "cluster_id": "number",
     "centroid_value": "number", "customer_id": "text", "distance_to_centroid": "number",
 }
@@ -85,6 +96,8 @@ class ClusterConfig:
     minibatch_batch_size: int = 1024
     gmm_covariance_type: str = "full"
     selection_criterion: str = "silhouette"
+    selection_fallback: str = "elbow"
+    min_cluster_share: float = 0.0
     production_algorithm: str = "kmeans"
     bootstrap_rounds: int = 10
     gap_references: int = 5
@@ -104,7 +117,7 @@ def to_pandas(relation) -> pd.DataFrame:
 
 def read_columns(relation, columns: list[str]) -> pd.DataFrame:
     """Only these columns of a dbt relation, chosen before the rows leave the engine
-    (DuckDB ``project``, Snowpark ``select``): customer_features is wide, the fit
+    (DuckDB ``project``, Snowpark ``select``): the population is wide, the fit
     reads a handful of its columns. Other stand-ins are read whole, then cut."""
     if hasattr(relation, "project"):
         return to_pandas(relation.project(", ".join(columns)))
@@ -114,8 +127,9 @@ def read_columns(relation, columns: list[str]) -> pd.DataFrame:
 
 
 def input_columns(config: ClusterConfig) -> list[str]:
-    """The columns of customer_features the fit needs: the id, the features and the
-    feature that orders first-build cluster ids, each once, in that order."""
+    """The columns of the clustering population (customer_features' columns) the fit
+    needs: the id, the features and the feature that orders first-build cluster ids,
+    each once, in that order."""
     return list(dict.fromkeys(
         ["customer_id", *config.numeric_features, *config.categorical_features, config.order_feature]
     ))
@@ -150,6 +164,11 @@ def draw_sample(frame: pd.DataFrame, sample_size: int, seed: int) -> pd.DataFram
     return ordered.sample(n=sample_size, random_state=seed).reset_index(drop=True)
 
 
+def count_distinct(points: np.ndarray) -> int:
+    """Distinct rows: duplicated customers cannot be told apart by any partition."""
+    return len(np.unique(points, axis=0)) if len(points) else 0
+
+
 # --- preprocessing -----------------------------------------------------------
 
 
@@ -180,11 +199,22 @@ def _center_and_scale(values: np.ndarray, scaler: str) -> tuple[float, float]:
     return center, (scale if scale > 0 else 1.0)
 
 
+def value_concentration(raw: pd.Series, filled: pd.Series) -> tuple[float, float]:
+    """Share of rows whose value was imputed, and share holding the single most common
+    value after imputation (NaN without rows): a feature where one value, imputed or
+    not, holds most customers can only split them into "that value" and "the rest"."""
+    if raw.empty:
+        return float("nan"), float("nan")
+    return float(raw.isna().mean()), float(filled.value_counts(normalize=True, dropna=False).iloc[0])
+
+
 def fit_scaler_params(frame: pd.DataFrame, config: ClusterConfig) -> pd.DataFrame:
     """One row per encoded feature: numeric features, then one indicator per category.
 
-    A numeric value is imputed (``fill_value``, original units), log1p-transformed
-    when listed in ``log1p_features`` (after clipping at 0), then scaled. A
+    A numeric value is imputed (``fill_value``, original units, computed on the rows
+    given: the clustering population's sample), log1p-transformed when listed in
+    ``log1p_features`` (after clipping at 0), then scaled; ``imputed_share`` and
+    ``top_value_share`` say how concentrated it is (value_concentration). A
     categorical value becomes a 0/1 indicator per category seen in the sample (nulls
     are their own category); unseen categories get all-zero indicators.
     """
@@ -193,12 +223,15 @@ def fit_scaler_params(frame: pd.DataFrame, config: ClusterConfig) -> pd.DataFram
         raw = frame[column].astype(float)
         fill_value = _impute_value(raw, config.impute.get(column, "zero"))
         is_log1p = column in config.log1p_features
-        values = raw.fillna(fill_value).to_numpy()
+        filled = raw.fillna(fill_value)
+        imputed_share, top_value_share = value_concentration(raw, filled)
+        values = filled.to_numpy()
         values = np.log1p(np.clip(values, 0.0, None)) if is_log1p else values
         center, scale = _center_and_scale(values, config.scaler)
         rows.append(
             {"encoded_feature": column, "source_column": column, "category_value": None,
-             "is_log1p": is_log1p, "fill_value": fill_value, "center": center, "scale": scale}
+             "is_log1p": is_log1p, "fill_value": fill_value, "imputed_share": imputed_share,
+             "top_value_share": top_value_share, "center": center, "scale": scale}
         )
     for column in config.categorical_features:
         categories = frame[column].astype("object").where(frame[column].notna(), MISSING_CATEGORY).astype(str)
@@ -244,7 +277,7 @@ def fit_projection(
              "dimension": encoded_features, "encoded_feature": encoded_features,
              "center": 0.0, "loading": 1.0}
         )
-    if scaled.shape[0] < MIN_ROWS_FOR_PCA:
+    if count_distinct(scaled) < MIN_ROWS_FOR_PCA:
         return fallback_projection(scaled, encoded_features, min(n_components, scaled.shape[1]), kind)
     n_components = min(n_components, scaled.shape[1], scaled.shape[0])
     pca = PCA(n_components=n_components, random_state=seed).fit(scaled)
@@ -261,7 +294,7 @@ def fit_projection(
 
 
 def fallback_projection(scaled: np.ndarray, encoded_features: list[str], n_components: int, kind: str) -> pd.DataFrame:
-    """PCA is undefined on fewer than MIN_ROWS_FOR_PCA rows: the first n_components
+    """PCA is undefined on fewer than MIN_ROWS_FOR_PCA distinct rows: the first n_components
     scaled features stand in as the axes pc1, pc2, ... (centered on the rows' mean,
     0 without rows), so the plot and the clustering space still have their dimensions."""
     centers = scaled.mean(axis=0) if len(scaled) else np.zeros(scaled.shape[1])
@@ -347,12 +380,12 @@ def find_knee(values: np.ndarray, increasing: bool) -> int:
 
 
 def dbscan_eps(points: np.ndarray, min_samples: int) -> float:
-    """eps at the knee of the sorted distances to each point's min_samples-th neighbour;
-    a knee at distance 0 (duplicated points, e.g. customers without any activity)
-    becomes the smallest positive double, since DBSCAN needs eps > 0."""
+    """eps at the knee of the sorted distances to each point's min_samples-th neighbour.
+    0 when the knee is at distance 0 (at least min_samples identical points around
+    it): DBSCAN needs eps > 0, so evaluate_dbscan then skips DBSCAN and says why."""
     neighbours = NearestNeighbors(n_neighbors=min(min_samples, len(points))).fit(points)
     k_distances = np.sort(neighbours.kneighbors(points)[0][:, -1])
-    return max(float(k_distances[find_knee(k_distances, increasing=True)]), float(np.finfo(float).tiny))
+    return float(k_distances[find_knee(k_distances, increasing=True)])
 
 
 def gap_statistic(
@@ -428,12 +461,35 @@ def score_partition(
     }
 
 
+def candidate_k_values(config: ClusterConfig) -> list[int]:
+    """Every k model selection considers: [max(k_min, 2), k_max]."""
+    return list(range(max(config.k_min, 2), config.k_max + 1))
+
+
 def valid_k_values(n_points: int, config: ClusterConfig) -> list[int]:
     """The k in [k_min, k_max] a partition of n_points (distinct points: duplicates
     cannot be told apart) can be scored at: at least 2 clusters and at most
     n_points - 1 (silhouette). Empty when there are fewer than max(k_min, 2) + 1
     points: then model selection is skipped (single_cluster_fit)."""
-    return list(range(max(config.k_min, 2), min(config.k_max, n_points - 1) + 1))
+    return [k for k in candidate_k_values(config) if k <= n_points - 1]
+
+
+def too_few_customers_reason(k: int, n_distinct: int) -> str:
+    """skip_reason of a k the data cannot support (fewer distinct customers than k + 1)."""
+    return f"k={k} needs at least {k + 1} customers with distinct features; the fit has {n_distinct}"
+
+
+def below_floor_reason(min_share: float, floor: float) -> str:
+    """skip_reason of a partition whose smallest cluster is below var cluster_min_share."""
+    return f"smallest cluster holds {min_share:.1%} of the fit, below cluster_min_share {floor:.1%}"
+
+
+def min_cluster_share(labels: np.ndarray, k: int) -> float:
+    """Share of the fitted customers in the smallest of the k clusters (an empty one
+    counts as 0; DBSCAN noise, label -1, is in no cluster but in the denominator)."""
+    if len(labels) == 0 or k == 0:
+        return float("nan")
+    return float(np.bincount(labels[labels >= 0], minlength=k)[:k].min() / len(labels))
 
 
 def skipped_selection_reason(n_points: int, n_distinct: int, config: ClusterConfig) -> str:
@@ -456,11 +512,11 @@ def single_cluster_fit(points: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]
     return 1, np.zeros(len(points), dtype="int64"), points.mean(axis=0, keepdims=True)
 
 
-def evaluate_candidates(
-    points: np.ndarray, config: ClusterConfig, k_values: list[int] | None = None
-) -> pd.DataFrame:
-    """One row per algorithm x k (and one DBSCAN row) with every diagnostic."""
-    k_values = valid_k_values(len(points), config) if k_values is None else k_values
+def evaluate_candidates(points: np.ndarray, config: ClusterConfig) -> pd.DataFrame:
+    """One row per algorithm x k in [k_min, k_max] (and one DBSCAN row) with every
+    diagnostic. A k the data cannot support is a row with ``skip_reason`` and no
+    metrics; a partition whose smallest cluster is below ``min_cluster_share`` keeps its
+    metrics and gets a ``skip_reason`` (choose_k passes over it)."""
     algorithms = [a for a in config.algorithms if a not in ("agglomerative", "dbscan")]
     if "agglomerative" in config.algorithms:
         algorithms += [f"agglomerative_{linkage}" for linkage in config.agglomerative_linkages]
@@ -469,71 +525,159 @@ def evaluate_candidates(
         rng.choice(len(points), size=min(config.agglomerative_sample_size, len(points)), replace=False)
     )
     point_sets = {"all": points, "sample": points[agglomerative_rows]}
+    distinct = {name: count_distinct(p) for name, p in point_sets.items()}
     subsets = {name: metric_subset(len(p), config.metric_sample_size, config.seed) for name, p in point_sets.items()}
     distances = {name: cdist(p[subsets[name]], p[subsets[name]]) for name, p in point_sets.items()}
     rows: list[dict] = []
     for algorithm in algorithms:
         point_set = "sample" if algorithm.startswith("agglomerative_") else "all"
         fit_points = point_sets[point_set]
-        for k in k_values:
+        for k in candidate_k_values(config):
+            row = {"algorithm": algorithm, "k": k, "n_fitted": len(fit_points)}
+            if k > distinct[point_set] - 1:
+                rows.append({**row, "skip_reason": too_few_customers_reason(k, distinct[point_set])})
+                continue
             labels, _, estimator = fit_partition(algorithm, k, fit_points, config, config.seed)
             scores = score_partition(fit_points, labels, subsets[point_set], distances[point_set])
             if algorithm == "gmm":
                 scores["bic"] = float(estimator.bic(fit_points))
                 scores["aic"] = float(estimator.aic(fit_points))
-            rows.append({"algorithm": algorithm, "k": k, "n_fitted": len(fit_points), **scores})
-    if {"kmeans", "minibatch_kmeans"} & set(algorithms) and config.gap_references > 0:
-        gaps = gap_statistic(points, k_values, config.gap_references, config.seed)
-        frame = pd.DataFrame(rows)
-        frame = frame.merge(gaps, on="k", how="left")
+            share = min_cluster_share(labels, k)
+            floor = below_floor_reason(share, config.min_cluster_share) if share < config.min_cluster_share else None
+            rows.append({**row, **scores, "min_cluster_share": share, "skip_reason": floor})
+    gap_k_values = valid_k_values(distinct["all"], config)
+    if {"kmeans", "minibatch_kmeans"} & set(algorithms) and config.gap_references > 0 and gap_k_values:
+        gaps = gap_statistic(points, gap_k_values, config.gap_references, config.seed)
+        frame = pd.DataFrame(rows).merge(gaps, on="k", how="left")
         frame.loc[~frame["algorithm"].isin(["kmeans", "minibatch_kmeans"]), ["gap", "gap_sd"]] = np.nan
         rows = frame.to_dict("records")
     if "dbscan" in config.algorithms:
         rows.append(evaluate_dbscan(point_sets["sample"], subsets["sample"], distances["sample"], config))
     selection = pd.DataFrame(rows)
-    for column in ("silhouette", "davies_bouldin", "calinski_harabasz", "dunn_index", "bic", "aic",
-                   "gap", "gap_sd", "noise_share", "eps"):
+    for column in ("inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "dunn_index", "bic", "aic",
+                   "gap", "gap_sd", "noise_share", "eps", "min_cluster_share", "skip_reason"):
         if column not in selection:
-            selection[column] = np.nan
+            selection[column] = None if column == "skip_reason" else np.nan
     return selection
 
 
 def evaluate_dbscan(
     points: np.ndarray, subset: np.ndarray, subset_distances: np.ndarray, config: ClusterConfig
 ) -> dict:
-    """DBSCAN with eps from the k-distance knee; noise (-1) is scored as a label of its own."""
+    """DBSCAN with eps from the k-distance knee; noise (-1) is scored as a label of its
+    own. Skipped, with the reason, when it cannot run or finds nothing: fewer customers
+    than min_samples, an eps of 0, or no cluster at all (k = 0 on those rows)."""
+    row = {"algorithm": "dbscan", "k": 0, "n_fitted": len(points)}
+    if len(points) < config.dbscan_min_samples:
+        return {**row, "skip_reason": (
+            f"{len(points)} customers in the fit, fewer than cluster_dbscan_min_samples"
+            f" ({config.dbscan_min_samples}): no customer can be a core point"
+        )}
     eps = dbscan_eps(points, config.dbscan_min_samples)
+    if eps <= 0:
+        return {**row, "eps": eps, "skip_reason": (
+            "eps would be 0: the knee of the k-distance curve is at distance 0 (at least"
+            f" {config.dbscan_min_samples} customers share identical features); DBSCAN needs eps > 0"
+        )}
     labels = DBSCAN(eps=eps, min_samples=config.dbscan_min_samples).fit_predict(points)
-    scores = score_partition(points, labels, subset, subset_distances)
+    k = len(set(labels) - {-1})
+    noise_share = float((labels == -1).mean())
+    if k == 0:
+        return {**row, "eps": eps, "noise_share": noise_share, "skip_reason": "every customer is noise: no cluster"}
+    share = min_cluster_share(labels, k)
+    floor = below_floor_reason(share, config.min_cluster_share) if share < config.min_cluster_share else None
     return {
-        "algorithm": "dbscan", "k": len(set(labels) - {-1}), "n_fitted": len(points),
-        "eps": eps, "noise_share": float((labels == -1).mean()), **scores,
+        **row, "k": k, "eps": eps, "noise_share": noise_share,
+        **score_partition(points, labels, subset, subset_distances),
+        "min_cluster_share": share, "skip_reason": floor,
     }
 
 
-def choose_k(selection: pd.DataFrame, algorithm: str, criterion: str) -> tuple[int, str]:
-    """The k of `algorithm` preferred by `criterion`, and a sentence saying why."""
+def _k_list(ks) -> str:
+    return ", ".join(str(int(k)) for k in ks)
+
+
+def criterion_pick(rows: pd.DataFrame, criterion: str) -> tuple[int | None, str]:
+    """Position in `rows` (sorted by k, consecutive candidates) of the k a criterion
+    prefers and a phrase saying why; None when no k could be scored by it."""
+    if criterion == "elbow":
+        inertia = rows["inertia"].to_numpy(dtype=float)
+        return find_knee(inertia, increasing=False), "knee of the inertia curve"
+    if criterion == "gap":
+        gap, gap_sd = rows["gap"].to_numpy(dtype=float), rows["gap_sd"].to_numpy(dtype=float)
+        if np.isnan(gap).all():
+            return None, "no gap statistic (var cluster_gap_references = 0 or not a k-means algorithm)"
+        passing = np.flatnonzero(gap[:-1] >= gap[1:] - gap_sd[1:])
+        if len(passing):
+            return int(passing[0]), "smallest k with gap(k) >= gap(k+1) - s(k+1) (Tibshirani's rule)"
+        # Never held: the gap rose by more than a standard error at every step, so the
+        # largest k is the only candidate left (the rule cannot be checked there).
+        return len(rows) - 1, (
+            "gap(k) >= gap(k+1) - s(k+1) held for no k (the gap rose by more than a standard"
+            f" error at every step, to {gap[-1]:.4f})"
+        )
+    values = rows[criterion].to_numpy(dtype=float)
+    if np.isnan(values).all():
+        return None, f"no k could be scored by {criterion}"
+    index = int(np.nanargmin(values) if criterion in MINIMISED_CRITERIA else np.nanargmax(values))
+    best = "lowest" if criterion in MINIMISED_CRITERIA else "highest"
+    return index, f"{best} {criterion} ({values[index]:.4f})"
+
+
+def choose_k(
+    selection: pd.DataFrame, algorithm: str, criterion: str, fallback: str = "elbow"
+) -> tuple[int, str]:
+    """The k of `algorithm` preferred by `criterion`, and a sentence saying why.
+
+    Candidates with a ``skip_reason`` are passed over: those the data cannot support
+    always, those below the size floor unless every fitted k is (then the floor is set
+    aside, and the sentence says so). When the criterion prefers the largest k fitted
+    (it "ran to k_max": typical of gap and BIC, which keep improving with k),
+    `fallback` decides among the eligible k: ``elbow`` (knee of the inertia curve),
+    ``silhouette`` (highest silhouette) or ``none`` (keep it); the sentence names both.
+    """
+    if fallback not in SELECTION_FALLBACKS:
+        raise ValueError(f"unknown selection fallback {fallback!r}: use one of {SELECTION_FALLBACKS}")
     rows = selection[selection["algorithm"] == algorithm].sort_values("k").reset_index(drop=True)
     if rows.empty:
         raise ValueError(f"production algorithm {algorithm!r} was not evaluated: add it to the algorithms var")
-    k_range = f"k in [{rows['k'].min()}, {rows['k'].max()}]"
-    if criterion == "elbow":
-        k = int(rows.loc[find_knee(rows["inertia"].to_numpy(), increasing=False), "k"])
-        return k, f"{algorithm} k={k}: knee of the inertia curve over {k_range}"
-    if criterion == "gap":
-        gap, gap_sd = rows["gap"].to_numpy(), rows["gap_sd"].to_numpy()
-        passing = np.flatnonzero(gap[:-1] >= gap[1:] - gap_sd[1:])
-        index = int(passing[0]) if len(passing) else int(np.nanargmax(gap))
-        k = int(rows.loc[index, "k"])
-        return k, f"{algorithm} k={k}: smallest k with gap(k) >= gap(k+1) - s(k+1) over {k_range}"
-    values = rows[criterion].to_numpy(dtype=float)
-    if np.isnan(values).all():
-        k = int(rows.loc[0, "k"])
-        return k, f"{algorithm} k={k}: no k could be scored by {criterion} over {k_range}; smallest k"
-    index = int(np.nanargmin(values) if criterion in MINIMISED_CRITERIA else np.nanargmax(values))
-    k = int(rows.loc[index, "k"])
-    best = "lowest" if criterion in MINIMISED_CRITERIA else "highest"
-    return k, f"{algorithm} k={k}: {best} {criterion} ({values[index]:.4f}) over {k_range}"
+    for column in ("skip_reason", "min_cluster_share"):
+        if column not in rows:
+            rows[column] = None if column == "skip_reason" else np.nan
+    fitted = rows[rows["skip_reason"].isna() | rows["min_cluster_share"].notna()]
+    unsupported = rows[~rows.index.isin(fitted.index)]
+    eligible = fitted[fitted["skip_reason"].isna()].reset_index(drop=True)
+    notes = []
+    below_floor = fitted[fitted["skip_reason"].notna()]
+    if eligible.empty:
+        eligible = fitted.reset_index(drop=True)
+        notes.append("every k has a cluster below cluster_min_share, so the floor was set aside")
+    elif not below_floor.empty:
+        notes.append(f"k={_k_list(below_floor['k'])} passed over (a cluster below cluster_min_share)")
+    if not unsupported.empty:
+        notes.append(f"k={_k_list(unsupported['k'])} not fitted (too few distinct customers)")
+    k_range = f"k in [{eligible['k'].min()}, {eligible['k'].max()}]"
+    index, why = criterion_pick(eligible, criterion)
+    if index is None:
+        index, why = 0, f"{why}; smallest k"
+    k = int(eligible.loc[index, "k"])
+    reason = f"{algorithm} k={k}: {why} over {k_range}"
+    last = len(eligible) - 1
+    # "Ran to the top": the pick is the largest k fitted (k_max, or the largest k the
+    # data supports), so a larger k might have been better still.
+    if index == last and last > 0 and k == fitted["k"].max():
+        top = f"{criterion} ran to the top of the range: {why} is at k={k}, the largest k fitted"
+        if fallback == "none" or (fallback == "elbow" and criterion == "elbow"):
+            reason = f"{algorithm} k={k}: {top}; kept (cluster_selection_fallback {fallback})"
+        else:
+            fallback_index, fallback_why = criterion_pick(eligible, fallback)
+            if fallback_index is None:
+                reason = f"{algorithm} k={k}: {top}; fallback {fallback} unavailable ({fallback_why}), kept"
+            else:
+                k = int(eligible.loc[fallback_index, "k"])
+                also_top = " (also the largest k)" if fallback_index == last else ""
+                reason = f"{algorithm} k={k}: {top}; fell back to {fallback}: {fallback_why} at k={k}{also_top}"
+    return k, "; ".join([reason, *notes])
 
 
 def bootstrap_stability(
@@ -560,9 +704,10 @@ def nearest_centroid(points: np.ndarray, centroids: np.ndarray) -> tuple[np.ndar
     return nearest, np.sqrt(squared[np.arange(len(points)), nearest])
 
 
-def order_by_feature(labels: np.ndarray, order_values: np.ndarray) -> np.ndarray:
-    """Cluster ids for a first run: 0 = the lowest mean of the ordering feature."""
-    k = int(labels.max()) + 1
+def order_by_feature(labels: np.ndarray, order_values: np.ndarray, k: int | None = None) -> np.ndarray:
+    """Cluster ids for a first run: 0 = the lowest mean of the ordering feature (an
+    empty cluster, e.g. a Gaussian component no customer is nearest to, comes last)."""
+    k = int(labels.max()) + 1 if k is None else k
     means = pd.Series(order_values).groupby(labels).mean().reindex(range(k))
     ranking = means.sort_values(kind="stable").index.to_numpy()
     ids = np.empty(k, dtype="int64")
@@ -618,6 +763,9 @@ def _fit_clusters(
 ) -> dict[str, pd.DataFrame]:
     if config.production_algorithm not in CENTROID_ALGORITHMS:
         raise ValueError(f"production algorithm must be one of {CENTROID_ALGORITHMS}: SQL assigns by centroid")
+    if config.selection_fallback not in SELECTION_FALLBACKS:
+        raise ValueError(f"cluster_selection_fallback must be one of {SELECTION_FALLBACKS}")
+    # 1. preprocessing, fitted on the sample of the clustering population
     sample = draw_sample(features, config.sample_size, config.seed)
     scaler = fit_scaler_params(sample, config)
     encoded = scaler.sort_values("feature_index")["encoded_feature"].tolist()
@@ -626,24 +774,10 @@ def _fit_clusters(
     plot_projection = fit_projection(scaled_sample, encoded, 2, config.seed, "plot")
     points = project(scaled_sample, encoded, projection)
 
-    algorithm = config.production_algorithm
-    n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
-    k_values = valid_k_values(n_distinct, config)
-    if k_values:
-        selection = evaluate_candidates(points, config, k_values)
-        k, reason = choose_k(selection, algorithm, config.selection_criterion)
-        labels, centroids, _ = fit_partition(algorithm, k, points, config, config.seed)
-        stability = bootstrap_stability(points, algorithm, k, labels, config)
-    else:
-        # Too few customers to compare k (0 to k_min): record why, keep every output.
-        k, labels, centroids = single_cluster_fit(points)
-        reason = skipped_selection_reason(len(points), n_distinct, config)
-        selection = pd.DataFrame(
-            [{"algorithm": algorithm, "k": k, "n_fitted": len(points),
-              "inertia": within_cluster_sum_of_squares(points, labels) if k else np.nan}]
-        )
-        stability = np.nan
+    # 2. model selection and the production fit
+    selection, k, reason, labels, centroids, stability = select_and_fit(points, config)
 
+    # 3. cluster ids: kept from the previous build's centroids, else ordered by a feature
     dimensions = projection.drop_duplicates("dimension_index").sort_values("dimension_index")["dimension"].tolist()
     previous = previous_centroid_table(previous_centroids, dimensions)
     if k == 0:
@@ -651,40 +785,76 @@ def _fit_clusters(
     elif previous is not None:
         ids = match_to_previous(centroids, previous)
     else:
-        ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy())
+        ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy(), k)
     # The same sentence either way, so a rebuild on the same data is identical.
     reason += (
         "; ids kept from the previous build by Hungarian matching of centroids"
         f" (first build or changed features: ordered by mean {config.order_feature})"
     )
-
-    selection["is_chosen"] = (selection["algorithm"] == algorithm) & (selection["k"] == k)
+    selection["is_chosen"] = (selection["algorithm"] == config.production_algorithm) & (selection["k"] == k)
     selection["selection_reason"] = np.where(selection["is_chosen"], reason, None)
     selection["stability_ari"] = np.where(selection["is_chosen"], stability, np.nan)
     selection["selection_criterion"] = config.selection_criterion
 
     order = np.argsort(ids)
     centroid_rows = pd.DataFrame(
-        {"algorithm": algorithm, "k": k,
+        {"algorithm": config.production_algorithm, "k": k,
          "cluster_id": np.repeat(ids[order], len(dimensions)),
          "dimension": np.tile(dimensions, k),
          "centroid_value": centroids[order].ravel()}
     )
-    all_points = project(transform_features(features, scaler), encoded, projection)
-    nearest, distance = nearest_centroid(all_points, centroids[order])
-    # Without a centroid (0 customers) nobody is assigned.
-    nearest, distance = (nearest, distance) if k else (nearest[:0], distance[:0])
-    assignments = pd.DataFrame(
-        {"customer_id": features["customer_id"].to_numpy(),
-         "cluster_id": ids[order][nearest], "distance_to_centroid": distance}
-    )
+    # 4. the Python twin of the SQL assignment (int_customers__cluster_assigned)
     return {
         "selection": selection,
         "scaler": scaler,
         "projection": pd.concat([projection, plot_projection], ignore_index=True),
         "centroid": centroid_rows,
-        "assignment": assignments,
+        "assignment": assign_to_centroids(features, scaler, projection, ids[order], centroids[order]),
     }
+
+
+def select_and_fit(
+    points: np.ndarray, config: ClusterConfig
+) -> tuple[pd.DataFrame, int, str, np.ndarray, np.ndarray, float]:
+    """Evaluate every candidate, choose k for the production algorithm and fit it.
+
+    Returns the selection rows, k, the reason, the fit's labels and centroids, and
+    its bootstrap stability. With too few distinct customers to compare k (fewer than
+    max(k_min, 2) + 1) one cluster at the mean holds everyone (none without customers);
+    the candidates are still listed, each with its skip_reason, and a row for the
+    production algorithm at k = 1 (or 0) carries the reason.
+    """
+    algorithm = config.production_algorithm
+    n_distinct = count_distinct(points)
+    selection = evaluate_candidates(points, config)
+    if valid_k_values(n_distinct, config):
+        k, reason = choose_k(selection, algorithm, config.selection_criterion, config.selection_fallback)
+        labels, centroids, _ = fit_partition(algorithm, k, points, config, config.seed)
+        return selection, k, reason, labels, centroids, bootstrap_stability(points, algorithm, k, labels, config)
+    k, labels, centroids = single_cluster_fit(points)
+    chosen = pd.DataFrame(
+        [{"algorithm": algorithm, "k": k, "n_fitted": len(points),
+          "inertia": within_cluster_sum_of_squares(points, labels) if k else np.nan,
+          "min_cluster_share": 1.0 if k else np.nan}]
+    )
+    selection = pd.concat([selection, chosen], ignore_index=True)
+    return selection, k, skipped_selection_reason(len(points), n_distinct, config), labels, centroids, np.nan
+
+
+def assign_to_centroids(
+    features: pd.DataFrame, scaler: pd.DataFrame, projection: pd.DataFrame, ids: np.ndarray, centroids: np.ndarray
+) -> pd.DataFrame:
+    """Every customer's nearest centroid (ids[i] belongs to centroids[i]) with the
+    persisted scaler and clustering projection, as the SQL assignment computes it."""
+    encoded = scaler.sort_values("feature_index")["encoded_feature"].tolist()
+    points = project(transform_features(features, scaler), encoded, projection)
+    nearest, distance = nearest_centroid(points, centroids)
+    # Without a centroid (0 customers) nobody is assigned.
+    nearest, distance = (nearest, distance) if len(centroids) else (nearest[:0], distance[:0])
+    return pd.DataFrame(
+        {"customer_id": features["customer_id"].to_numpy()[: len(nearest)],
+         "cluster_id": ids[nearest], "distance_to_centroid": distance}
+    )
 
 
 def to_records(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -727,6 +897,8 @@ def config_from_settings(settings: dict) -> ClusterConfig:
         minibatch_batch_size=int(value["cluster_minibatch_batch_size"]),
         gmm_covariance_type=str(value["cluster_gmm_covariance_type"]),
         selection_criterion=str(value["cluster_selection_criterion"]),
+        selection_fallback=str(value["cluster_selection_fallback"]),
+        min_cluster_share=float(value["cluster_min_share"]),
         production_algorithm=str(value["cluster_production_algorithm"]),
         bootstrap_rounds=int(value["cluster_bootstrap_rounds"]),
         gap_references=int(value["cluster_gap_references"]),
@@ -770,6 +942,8 @@ def model(dbt, session):
             "cluster_minibatch_batch_size": dbt.config.get("cluster_minibatch_batch_size"),
             "cluster_gmm_covariance_type": dbt.config.get("cluster_gmm_covariance_type"),
             "cluster_selection_criterion": dbt.config.get("cluster_selection_criterion"),
+            "cluster_selection_fallback": dbt.config.get("cluster_selection_fallback"),
+            "cluster_min_share": dbt.config.get("cluster_min_share"),
             "cluster_production_algorithm": dbt.config.get("cluster_production_algorithm"),
             "cluster_bootstrap_rounds": dbt.config.get("cluster_bootstrap_rounds"),
             "cluster_gap_references": dbt.config.get("cluster_gap_references"),
@@ -777,6 +951,6 @@ def model(dbt, session):
             "cluster_order_feature": dbt.config.get("cluster_order_feature"),
         }
     )
-    features = read_columns(dbt.ref("customer_features"), input_columns(config))
+    features = read_columns(dbt.ref("int_customers__cluster_population"), input_columns(config))
     results = fit_clusters(features, config, read_previous_centroids(dbt, session))
     return for_warehouse(to_records(results), session)

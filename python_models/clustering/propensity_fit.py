@@ -139,9 +139,12 @@ def _fit_propensity(
         metrics[SKIPPED_CROSS_VALIDATION] = 1.0
     if len(np.unique(target)) < 2:
         # One class (or no training rows): nothing to learn; every customer gets the
-        # positive share of the training snapshot (null without training rows).
+        # positive share of the training snapshot, 0 without training rows (nobody was
+        # a customer as of the training snapshot: no evidence for anyone, and the
+        # published score is never null, e.g. a demo of customers all newer than
+        # the horizon).
         metrics[SKIPPED_CLASSIFIER] = 1.0
-        scores = np.full(len(scoring), float(target.mean()) if len(target) else np.nan)
+        scores = np.full(len(scoring), float(target.mean()) if len(target) else 0.0)
         importances = np.full(len(columns), np.nan)
     else:
         classifier = make_classifier(kind, n_estimators, seed).fit(features, target)

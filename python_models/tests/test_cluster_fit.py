@@ -7,6 +7,7 @@ import cluster_fit as cf
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.spatial.distance import cdist
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
@@ -268,7 +269,7 @@ def all_algorithms_config(**changes) -> cf.ClusterConfig:
     )
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5])
 def test_fit_clusters_handles_empty_and_tiny_inputs_with_typed_records(n):
     config = all_algorithms_config(pca_components=2)
     records = cf.to_records(cf.fit_clusters(tiny_frame(n), config))
@@ -286,21 +287,33 @@ def test_fit_clusters_handles_empty_and_tiny_inputs_with_typed_records(n):
     # the plot plane always has its two axes (a fallback below two rows)
     plot = records[(records["record_type"] == "projection") & (records["projection_kind"] == "plot")]
     assert set(plot["dimension"]) == {"pc1", "pc2"}
+    # every candidate the data cannot support is listed with the reason it was skipped
+    candidates = selection[selection["is_chosen"] != 1]
+    fitted = candidates[candidates["inertia"].notna()]
+    assert candidates["skip_reason"].notna().sum() == len(candidates) - len(fitted)
+    assert (fitted["k"] <= n - 1).all()
+    kmeans = selection[(selection["algorithm"] == "kmeans") & (selection["k"] >= 2)].set_index("k")
+    assert sorted(kmeans.index) == list(range(2, 8))
+    for k in range(max(n, 2), 8):
+        assert kmeans.loc[k, "skip_reason"].startswith(f"k={k} needs at least {k + 1} customers"), k
+    dbscan = candidates[candidates["algorithm"] == "dbscan"]
+    assert "fewer than cluster_dbscan_min_samples" in dbscan["skip_reason"].iloc[0]
     if n < 3:  # fewer than k_min + 1 = 3: k cannot be compared
         assert chosen["selection_reason"].iloc[0].startswith("skipped:")
         assert chosen["k"].iloc[0] == min(n, 1)
-        assert len(selection) == 1
+        assert fitted.empty
         assert (assignments["cluster_id"] == 0).all()
     else:
         assert not chosen["selection_reason"].iloc[0].startswith("skipped:")
-        assert selection["k"].max() <= n - 1
+        assert chosen["k"].iloc[0] <= n - 1
 
 
 def test_zero_customers_give_no_centroids_and_a_reason():
     results = cf.fit_clusters(tiny_frame(0), all_algorithms_config())
     assert results["centroid"].empty
     assert results["assignment"].empty
-    assert "no customers" in results["selection"]["selection_reason"].iloc[0]
+    chosen = results["selection"][results["selection"]["is_chosen"]]
+    assert "no customers" in chosen["selection_reason"].iloc[0]
     assert (results["scaler"]["scale"] == 1.0).all()
 
 
@@ -331,3 +344,136 @@ def test_identical_customers_fit_without_error(n):
     assert len(chosen) == 1
     assert len(results["assignment"]) == n
     assert np.isfinite(results["assignment"]["distance_to_centroid"]).all()
+
+
+# --- candidates skipped with a reason, honest selection reasons, size floor ----
+
+
+def selection_rows(k_values, **columns) -> pd.DataFrame:
+    """A kmeans selection table over k_values with the given metric columns."""
+    return pd.DataFrame({"algorithm": "kmeans", "k": list(k_values), **columns})
+
+
+def test_gap_rule_that_never_holds_says_so_and_falls_back():
+    """The gap keeps rising to k_max (as on real customer data): the old reason claimed
+    Tibshirani's rule held at the argmax; now it says it never held and falls back."""
+    k_values = range(2, 9)
+    gap = [0.68, 1.00, 1.11, 1.22, 1.36, 1.50, 1.55]
+    selection = selection_rows(k_values, gap=gap, gap_sd=[0.01] * 7,
+                               inertia=[100.0, 40.0, 30.0, 25.0, 22.0, 20.0, 19.0])
+    k, reason = cf.choose_k(selection, "kmeans", "gap", fallback="elbow")
+    print(reason)
+    assert k == 3
+    assert "held for no k" in reason and "Tibshirani's rule" not in reason
+    assert "gap ran to the top of the range" in reason and "fell back to elbow" in reason
+    k_kept, reason_kept = cf.choose_k(selection, "kmeans", "gap", fallback="none")
+    assert k_kept == 8 and "kept (cluster_selection_fallback none)" in reason_kept
+
+
+def test_gap_rule_that_holds_is_reported_as_holding():
+    selection = selection_rows(range(2, 6), gap=[0.5, 0.9, 0.85, 0.8], gap_sd=[0.02] * 4, inertia=[9.0, 4, 3, 2.5])
+    k, reason = cf.choose_k(selection, "kmeans", "gap")
+    assert k == 3 and "Tibshirani's rule" in reason and "ran to the top" not in reason
+
+
+def test_bic_running_to_k_max_falls_back_to_the_configured_fallback():
+    selection = selection_rows(
+        range(2, 7), bic=[500.0, 400, 350, 330, 320], silhouette=[0.3, 0.5, 0.4, 0.35, 0.3],
+        inertia=[100.0, 40, 30, 26, 24],
+    )
+    assert cf.choose_k(selection, "kmeans", "bic", "elbow")[0] == 3
+    k, reason = cf.choose_k(selection, "kmeans", "bic", "silhouette")
+    assert k == 3 and "bic ran to the top of the range" in reason and "highest silhouette (0.5000)" in reason
+    assert cf.choose_k(selection, "kmeans", "bic", "none")[0] == 6
+    # an optimum inside the range is kept as it is
+    inside = selection.assign(bic=[500.0, 300, 350, 330, 320])
+    k_inside, reason_inside = cf.choose_k(inside, "kmeans", "bic", "elbow")
+    assert k_inside == 3 and "lowest bic" in reason_inside and "ran to the top" not in reason_inside
+
+
+def test_choose_k_passes_over_partitions_below_the_size_floor_and_says_so():
+    selection = selection_rows(
+        range(2, 6), silhouette=[0.40, 0.45, 0.60, 0.50], inertia=[50.0, 30, 20, 15],
+        min_cluster_share=[0.30, 0.20, 0.004, 0.003],
+        skip_reason=[None, None, cf.below_floor_reason(0.004, 0.02), cf.below_floor_reason(0.003, 0.02)],
+    )
+    k, reason = cf.choose_k(selection, "kmeans", "silhouette")
+    # k=4 has the highest silhouette but a cluster of 0.4%; among k=2, 3 the best is 3,
+    # the top of what is left: the elbow fallback then picks the knee of k=2, 3 (k=2)
+    assert k in (2, 3) and "k=4, 5 passed over (a cluster below cluster_min_share)" in reason
+    every = selection.assign(min_cluster_share=0.001, skip_reason=cf.below_floor_reason(0.001, 0.02))
+    k_every, reason_every = cf.choose_k(every, "kmeans", "silhouette", "none")
+    assert k_every == 4 and "the floor was set aside" in reason_every
+
+
+def test_a_planted_tiny_cluster_is_below_the_floor():
+    """Three big blobs and a tiny one (6 of 906 customers) away from them: k=4 isolates
+    the tiny one, so with a 5% floor k=4 is recorded as below it and not chosen."""
+    points, _ = make_blobs(n_samples=[300, 300, 300, 6], centers=[[0, 0], [10, 0], [0, 10], [25, 25]],
+                           cluster_std=0.5, random_state=2)
+    frame = pd.DataFrame(points, columns=["f1", "f2"]).assign(customer_id=[f"c{i:04d}" for i in range(906)])
+    config = cf.ClusterConfig(numeric_features=["f1", "f2"], algorithms=["kmeans"], k_min=2, k_max=4,
+                              n_init=4, bootstrap_rounds=2, gap_references=0, min_cluster_share=0.05,
+                              order_feature="f1")
+    selection = cf.fit_clusters(frame, config)["selection"].set_index("k")
+    assert selection.loc[4, "min_cluster_share"] == pytest.approx(6 / 906)
+    assert selection.loc[4, "skip_reason"].startswith("smallest cluster holds 0.7% of the fit")
+    chosen = selection[selection["is_chosen"]]
+    assert chosen.index.tolist() == [3]
+    assert "k=4 passed over (a cluster below cluster_min_share)" in chosen["selection_reason"].item()
+
+
+def test_dbscan_with_an_eps_of_zero_is_skipped_with_the_reason():
+    """Most customers share identical features (one order, same amount): the k-distance
+    knee is 0, which DBSCAN rejects; the row says why and the fit goes on."""
+    rng = np.random.default_rng(1)
+    points = np.vstack([np.zeros((50, 2)), rng.normal(size=(5, 2))])
+    config = cf.ClusterConfig(numeric_features=["a", "b"], dbscan_min_samples=10)
+    assert cf.dbscan_eps(points, 10) == 0.0
+    subset = np.arange(len(points))
+    row = cf.evaluate_dbscan(points, subset, cdist(points, points), config)
+    assert row["k"] == 0 and row["skip_reason"].startswith("eps would be 0")
+    few = cf.evaluate_dbscan(points[:4], subset[:4], cdist(points[:4], points[:4]), config)
+    assert "4 customers in the fit, fewer than cluster_dbscan_min_samples (10)" in few["skip_reason"]
+
+
+def test_value_concentration_reports_imputed_and_most_common_value_shares():
+    frame = pd.DataFrame({"recency": [1.0, 2.0, np.nan, np.nan, np.nan], "orders": [1.0, 1.0, 1.0, 2.0, 3.0]})
+    config = cf.ClusterConfig(numeric_features=["recency", "orders"], impute={"recency": "max"})
+    params = cf.fit_scaler_params(frame, config).set_index("encoded_feature")
+    assert params.loc["recency", "imputed_share"] == pytest.approx(0.6)
+    # the three imputed values (max = 2) join the one real 2: 4 of 5 share a value
+    assert params.loc["recency", "top_value_share"] == pytest.approx(0.8)
+    assert params.loc["orders", "imputed_share"] == 0
+    assert params.loc["orders", "top_value_share"] == pytest.approx(0.6)
+    empty = cf.fit_scaler_params(frame.iloc[0:0], config)
+    assert empty[["imputed_share", "top_value_share"]].isna().all().all()
+
+
+def test_imputation_is_fitted_on_the_population_it_is_given():
+    """Buyers only: the fill is the buyers' maximum recency, not a non-buyer's imputed one."""
+    buyers = pd.DataFrame({"days_since_last_order": [3.0, 30.0, 300.0, np.nan]})
+    config = cf.ClusterConfig(numeric_features=["days_since_last_order"], impute={"days_since_last_order": "max"})
+    assert cf.fit_scaler_params(buyers, config)["fill_value"].item() == 300.0
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_fewer_customers_than_k_max_fit_the_k_they_support(n):
+    config = all_algorithms_config(k_max=8, dbscan_min_samples=10)
+    results = cf.fit_clusters(tiny_frame(n), config)
+    selection = results["selection"]
+    chosen = selection[selection["is_chosen"]]
+    assert len(chosen) == 1 and 2 <= chosen["k"].item() <= n - 1
+    unsupported = selection[(selection["algorithm"] == "kmeans") & (selection["k"] >= n)]
+    assert sorted(unsupported["k"]) == list(range(n, 9))
+    assert unsupported["inertia"].isna().all() and unsupported["skip_reason"].notna().all()
+    assert f"k={', '.join(str(k) for k in range(n, 9))} not fitted (too few distinct customers)" in (
+        chosen["selection_reason"].item()
+    )
+    assert len(results["assignment"]) == n
+
+
+def test_min_cluster_share_counts_empty_clusters_and_noise():
+    assert cf.min_cluster_share(np.array([0, 0, 1, 1]), 3) == 0.0
+    assert cf.min_cluster_share(np.array([0, 0, 0, 1, -1]), 2) == pytest.approx(0.2)
+    assert np.isnan(cf.min_cluster_share(np.zeros(0, dtype="int64"), 2))

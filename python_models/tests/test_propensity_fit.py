@@ -111,3 +111,12 @@ def test_training_rows_without_scoring_rows_give_no_scores():
     results = pf.fit_propensity(frame, "random_forest", 10, 3, 1)
     assert results["score"].empty
     assert results["metric"].set_index("name")["value"]["cv_roc_auc_mean"] > 0.5
+
+
+def test_scoring_rows_without_training_rows_score_zero_not_null():
+    """Every customer signed up after the training snapshot (a demo of new customers):
+    no training rows, so every score is 0 and the classifier fit is recorded as skipped."""
+    frame = snapshots(5, 8).query("snapshot_name == 'scoring'")
+    results = pf.fit_propensity(frame, "random_forest", 10, 5, 1)
+    assert results["score"]["value"].tolist() == [0.0] * len(frame)
+    assert results["metric"].set_index("name")["value"][pf.SKIPPED_CLASSIFIER] == 1.0

@@ -61,7 +61,8 @@ def snowflake_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_features(seed: int = 3) -> pd.DataFrame:
-    """Three planted customer groups (lapsed small, regular, frequent big spenders)."""
+    """The clustering population (buyers): three planted groups (lapsed small,
+    regular, frequent big spenders)."""
     rng = np.random.default_rng(seed)
     group = np.repeat(np.arange(PLANTED_CLUSTERS), N_CUSTOMERS // PLANTED_CLUSTERS)
     count_orders = np.array([1, 6, 20])[group] + rng.integers(0, 2, size=len(group))
@@ -99,6 +100,8 @@ def cluster_config() -> dict[str, object]:
         "cluster_minibatch_batch_size": "64",
         "cluster_gmm_covariance_type": "full",
         "cluster_selection_criterion": "silhouette",
+        "cluster_selection_fallback": "elbow",
+        "cluster_min_share": "0.05",
         "cluster_production_algorithm": "kmeans",
         "cluster_bootstrap_rounds": "2",
         "cluster_gap_references": "0",
@@ -150,7 +153,7 @@ def assert_writable_by_snowpark(session, frame: pd.DataFrame) -> None:
 
 def test_cluster_fit_model_reads_snowpark_and_returns_one_assignment_per_customer(session):
     features = customer_features()
-    dbt = StandInDbt(session, {"customer_features": snowflake_columns(features)}, cluster_config())
+    dbt = StandInDbt(session, {"int_customers__cluster_population": snowflake_columns(features)}, cluster_config())
     result = cluster_fit.model(dbt, session)
     assert_writable_by_snowpark(session, result)
     assignment = result[result["RECORD_TYPE"] == "assignment"]
@@ -164,7 +167,7 @@ def test_cluster_fit_model_first_build_without_previous_centroids(session):
     """Session.sql is not available locally, as when the table does not exist yet:
     the model must fall back to a first build instead of failing."""
     dbt = StandInDbt(
-        session, {"customer_features": snowflake_columns(customer_features())}, cluster_config()
+        session, {"int_customers__cluster_population": snowflake_columns(customer_features())}, cluster_config()
     )
     assert cluster_fit.read_previous_centroids(dbt, session) is None
 
@@ -208,7 +211,7 @@ def test_both_models_return_writable_frames_for_empty_and_tiny_inputs(session, n
             return self._session.create_dataframe(frame) if len(frame) else Relation(frame)
 
     clusters = cluster_fit.model(
-        LocalDbt(session, {"customer_features": snowflake_columns(features)}, cluster_config()), session
+        LocalDbt(session, {"int_customers__cluster_population": snowflake_columns(features)}, cluster_config()), session
     )
     scores = propensity_fit.model(
         LocalDbt(session, {"int_customers__propensity_features": snowflake_columns(snapshots)},

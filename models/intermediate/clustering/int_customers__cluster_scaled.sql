@@ -1,13 +1,14 @@
-{#- Every customer's clustering features, transformed and scaled with the persisted
-    parameters of cluster_scaler_params: one row per customer and encoded feature.
-    Mirrors transform_features in python_models/clustering/cluster_fit.py. -#}
+{#- The clustering features of every customer of the clustering population,
+    transformed and scaled with the persisted parameters of cluster_scaler_params: one
+    row per customer and encoded feature. Mirrors transform_features in
+    python_models/clustering/cluster_fit.py. -#}
 {%- set numeric_features = var('cluster_features') -%}
 {%- set categorical_features = var('cluster_categorical_features') -%}
 with
 
 features as (
 
-    select * from {{ ref('customer_features') }}
+    select * from {{ ref('int_customers__cluster_population') }}
 
 ),
 

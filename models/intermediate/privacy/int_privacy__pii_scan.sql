@@ -20,7 +20,10 @@
 -- depends_on: {{ ref('int_as_of_date') }}
 -- depends_on: {{ ref('int_customers__activity') }}
 -- depends_on: {{ ref('int_customers__btyd') }}
+-- depends_on: {{ ref('int_customers__campaign_touchpoints') }}
+-- depends_on: {{ ref('int_customers__category_affinity') }}
 -- depends_on: {{ ref('int_customers__consent') }}
+-- depends_on: {{ ref('int_customers__demographics') }}
 -- depends_on: {{ ref('int_customers__email_engagement') }}
 -- depends_on: {{ ref('int_customers__engagement') }}
 -- depends_on: {{ ref('int_customers__propensity_features') }}

@@ -1,5 +1,5 @@
-{#- Public: every algorithm and k tried by cluster_fit, with its diagnostics, and the
-    one chosen for production with the reason. -#}
+{#- Public: every algorithm and k considered by cluster_fit, with its diagnostics or
+    the reason it was skipped, and the one chosen for production with the reason. -#}
 {{ pii_gate() }}
 with
 
@@ -29,9 +29,11 @@ final as (
         cast(gap_sd as double) as gap_standard_error,
         cast(eps as double) as dbscan_eps,
         cast(noise_share as double) as noise_share,
+        cast(min_cluster_share as double) as min_cluster_share,
         cast(stability_ari as double) as stability_ari,
 
         -- choice
+        cast(skip_reason as {{ dbt.type_string() }}) as skip_reason,
         coalesce(is_chosen = 1, false) as is_chosen,
         cast(selection_criterion as {{ dbt.type_string() }}) as selection_criterion,
         cast(selection_reason as {{ dbt.type_string() }}) as selection_reason

@@ -1,7 +1,15 @@
-{#- Public: one cluster per customer, assigned in SQL by nearest centroid of the
-    persisted fit (cluster_centroids), with the cluster's plain-language description. -#}
+{#- Public: one row per customer. The clustering population (at least one purchase)
+    is assigned in SQL to the nearest centroid of the persisted fit
+    (cluster_centroids), with the cluster's plain-language description; everyone
+    else has no cluster and the description var cluster_unclustered_description. -#}
 {{ pii_gate() }}
 with
+
+features as (
+
+    select * from {{ ref('customer_features') }}
+
+),
 
 assigned as (
 
@@ -15,6 +23,12 @@ profiles as (
 
 ),
 
+centroids as (
+
+    select * from {{ ref('cluster_centroids') }}
+
+),
+
 descriptions as (
 
     select distinct
@@ -25,18 +39,34 @@ descriptions as (
 
 ),
 
+model_size as (
+
+    select max(cluster_count) as cluster_count
+
+    from centroids
+
+),
+
 final as (
 
     select
-        assigned.customer_id,
-        assigned.as_of_date,
+        features.customer_id,
+        features.as_of_date,
+        assigned.customer_id is not null as is_clustered,
         cast(assigned.cluster_id as {{ dbt.type_int() }}) as cluster_id,
-        descriptions.cluster_description,
-        cast(assigned.cluster_count as {{ dbt.type_int() }}) as cluster_count,
+        case
+            when assigned.customer_id is null
+                then {{ segmentation.sql_string(var('cluster_unclustered_description')) }}
+            else descriptions.cluster_description
+        end as cluster_description,
+        cast(model_size.cluster_count as {{ dbt.type_int() }}) as cluster_count,
         cast(round(assigned.distance_to_centroid, {{ var('cluster_output_decimals') }}) as double)
             as distance_to_centroid
 
-    from assigned
+    from features
+    cross join model_size
+    left join assigned
+        on features.customer_id = assigned.customer_id
     left join descriptions
         on assigned.cluster_id = descriptions.cluster_id
 

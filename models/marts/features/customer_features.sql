@@ -46,6 +46,24 @@ engagement as (
 
 ),
 
+demographics as (
+
+    select * from {{ ref('int_customers__demographics') }}
+
+),
+
+category_affinity as (
+
+    select * from {{ ref('int_customers__category_affinity') }}
+
+),
+
+campaign_touchpoints as (
+
+    select * from {{ ref('int_customers__campaign_touchpoints') }}
+
+),
+
 final as (
 
     select
@@ -57,6 +75,9 @@ final as (
         customers.gender,
         customers.income_band,
         customers.country_code,
+        demographics.region,
+        demographics.age_years,
+        demographics.age_band,
         customers.is_loyalty_member,
         customers.loyalty_tier,
         cast(customers.signup_at as date) as signup_date,
@@ -99,6 +120,23 @@ final as (
         web_behaviour.preferred_channel,
         web_behaviour.preferred_day_part,
 
+        -- product category affinity (var category_affinity_window_days)
+        category_affinity.top_product_category,
+        category_affinity.share_of_spend_top_category,
+        category_affinity.count_product_categories,
+
+        -- campaign touchpoints
+        {%- for window_days in var('feature_windows_days') %}
+            campaign_touchpoints.count_campaign_events_{{ window_days }}d,
+            campaign_touchpoints.count_campaign_sessions_{{ window_days }}d,
+        {%- endfor %}
+        campaign_touchpoints.count_campaigns,
+        campaign_touchpoints.first_touch_campaign,
+        campaign_touchpoints.last_touch_campaign,
+        campaign_touchpoints.first_campaign_touch_date,
+        campaign_touchpoints.last_campaign_touch_date,
+        campaign_touchpoints.days_since_last_campaign_touch,
+
         -- BTYD convention (lifetimes, freq = day)
         btyd.btyd_frequency,
         btyd.btyd_recency_days,
@@ -120,6 +158,12 @@ final as (
         on customers.customer_id = activity.customer_id
     inner join engagement
         on customers.customer_id = engagement.customer_id
+    inner join demographics
+        on customers.customer_id = demographics.customer_id
+    inner join category_affinity
+        on customers.customer_id = category_affinity.customer_id
+    inner join campaign_touchpoints
+        on customers.customer_id = campaign_touchpoints.customer_id
     left join btyd
         on customers.customer_id = btyd.customer_id
 

@@ -1,4 +1,6 @@
-{#- Public: RFM scores (1-5 by quintile), code and named RFM segment per buyer. -#}
+{#- Public: RFM scores 1-5, code and named RFM segment per buyer. R and M by
+    quintile (ties share the lower score), F by fixed order-count bins (var
+    rfm_frequency_bins) unless var rfm_frequency_scoring is quintiles. -#}
 {{ pii_gate() }}
 with
 
@@ -23,14 +25,14 @@ buyers as (
 
 scores as (
 
-    -- score = ceil(5 * cume_dist): quintiles in which tied customers share a score,
-    -- so the result does not depend on row order. Recency: fewer days is better.
+    -- a tie block takes its lowest position (macro rfm_quintile_score), so the
+    -- least frequent, oldest or smallest buyers score 1. Recency: fewer days is better.
     select
         customer_id,
         as_of_date,
-        cast(ceil(5 * cume_dist() over (order by days_since_last_order desc)) as {{ dbt.type_int() }}) as recency_score,
-        cast(ceil(5 * cume_dist() over (order by count_orders)) as {{ dbt.type_int() }}) as frequency_score,
-        cast(ceil(5 * cume_dist() over (order by total_revenue)) as {{ dbt.type_int() }}) as monetary_score
+        cast({{ rfm_quintile_score('days_since_last_order desc') }} as {{ dbt.type_int() }}) as recency_score,
+        cast({{ rfm_frequency_score('count_orders') }} as {{ dbt.type_int() }}) as frequency_score,
+        cast({{ rfm_quintile_score('total_revenue') }} as {{ dbt.type_int() }}) as monetary_score
 
     from buyers
 
@@ -40,8 +42,11 @@ codes as (
 
     select
         *,
-        -- round half up of the mean, in integers on every engine
-        cast(floor((frequency_score + monetary_score + 1) / 2.0) as {{ dbt.type_int() }}) as frequency_monetary_score,
+        -- mean of F and M rounded down and capped at F: low spend lowers the score,
+        -- but one large basket cannot lift a buyer above what their orders earn
+        cast(
+            least(frequency_score, floor((frequency_score + monetary_score) / 2.0)) as {{ dbt.type_int() }}
+        ) as frequency_monetary_score,
         cast(recency_score as {{ dbt.type_string() }})
         || cast(frequency_score as {{ dbt.type_string() }})
         || cast(monetary_score as {{ dbt.type_string() }}) as rfm_code

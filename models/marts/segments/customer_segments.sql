@@ -1,5 +1,8 @@
-{#- Public: one row per customer: a flag per configured segment, the primary
-    segment by priority, RFM scores and named segment, and the cluster. -#}
+{#- Public: one row per customer with a fixed shape whatever var
+    segment_definitions holds: RFM scores and named segment, the customer's
+    segments as slugs in priority order, their number, the primary segment by
+    priority, and the cluster. One boolean column per segment lives in
+    customer_segment_flags, whose columns follow the var. -#}
 {%- set definitions = segment_definitions() -%}
 {{ pii_gate() }}
 with
@@ -28,18 +31,37 @@ clusters as (
 
 ),
 
-flags as (
+membership_slugs as (
 
     select
         customer_id,
-        {%- for definition in definitions %}
-            max(case when segment_name = {{ segment_literal(definition.name) }} then 1 else 0 end) = 1
-                as is_{{ segment_slug(definition.name) }},
-        {%- endfor %}
+        segment_name,
+        segment_priority,
+        is_primary_segment,
+        {%- if definitions %}
+            case segment_name
+                {%- for definition in definitions %}
+                    when {{ segment_literal(definition.name | string) }}
+                        then {{ segment_literal(segment_slug(definition.name)) }}
+                {%- endfor %}
+            end
+        {%- else %}
+            cast(null as {{ dbt.type_string() }})
+        {%- endif %} as segment_slug
+
+    from membership
+
+),
+
+memberships as (
+
+    select
+        customer_id,
+        {{ dbt.listagg('segment_slug', "','", 'order by segment_priority, segment_name') }} as segment_slugs,
         max(case when is_primary_segment then segment_name end) as primary_segment,
         count(*) as count_segments
 
-    from membership
+    from membership_slugs
     group by customer_id
 
 ),
@@ -54,16 +76,14 @@ final as (
         rfm_scores.monetary_score,
         rfm_scores.rfm_code,
         rfm_scores.rfm_segment_name,
-        {%- for definition in definitions %}
-            coalesce(flags.is_{{ segment_slug(definition.name) }}, false) as is_{{ segment_slug(definition.name) }},
-        {%- endfor %}
-        cast(coalesce(flags.count_segments, 0) as {{ dbt.type_int() }}) as count_segments,
-        coalesce(flags.primary_segment, 'Other') as primary_segment,
+        cast(coalesce(memberships.segment_slugs, '') as {{ dbt.type_string() }}) as segment_slugs,
+        cast(coalesce(memberships.count_segments, 0) as {{ dbt.type_int() }}) as count_segments,
+        coalesce(memberships.primary_segment, 'Other') as primary_segment,
         cast(clusters.cluster_id as {{ dbt.type_int() }}) as cluster_id
 
     from features
-    left join flags
-        on features.customer_id = flags.customer_id
+    left join memberships
+        on features.customer_id = memberships.customer_id
     left join rfm_scores
         on features.customer_id = rfm_scores.customer_id
     left join clusters

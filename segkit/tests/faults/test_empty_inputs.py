@@ -8,11 +8,19 @@ their contract types, the Python fits skip what cannot be fitted and record why
 and the warn-severity test assert_customer_and_order_inputs_not_empty names the
 empty input in the run summary.
 
-Three builds: no customers, no orders, two customers.
+Four, five and identical customers (issue 13): a 4-customer data set stopped in
+cluster_fit (DBSCAN "eps ... Got 0.0") and skipped 156 nodes. Now every candidate the
+data cannot support (k above the distinct customers, DBSCAN with fewer customers than
+min_samples or an eps of 0) is a cluster_model_selection row with its skip_reason,
+and customers without a purchase get no cluster and the label "no purchases yet".
+
+Five builds: no customers, no orders, two customers, four buyers, five customers of
+whom four bought the very same thing (identical features) and one never bought.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from segkit.tests.faults.harness import clean_tables, dbt_build, write_raw
@@ -24,6 +32,48 @@ CONTRACT_TYPES_SQL = """
 """
 
 
+# DBSCAN needs min_samples customers around a core point: 3 lets 4 identical buyers
+# reach the eps-of-0 case (the default, 10, skips DBSCAN for fewer customers first).
+CASE_VARS = {"five_identical": {"cluster_dbscan_min_samples": 3}}
+
+
+def only_customers(tables: dict[str, pd.DataFrame], customer_ids) -> dict[str, pd.DataFrame]:
+    """Every table cut to these customers (orders' lines follow their orders)."""
+    kept = {
+        name: frame[frame["customer_id"].isin(customer_ids)] if "customer_id" in frame else frame
+        for name, frame in tables.items()
+    }
+    kept["order_lines"] = tables["order_lines"][tables["order_lines"]["order_id"].isin(kept["orders"]["order_id"])]
+    return kept
+
+
+def four_buyers(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The first four customers with at least two completed orders, with all their data."""
+    orders = tables["orders"]
+    completed = orders[orders["status"] == "completed"].groupby("customer_id").size()
+    return only_customers(tables, completed[completed >= 2].index.sort_values()[:4])
+
+
+def five_identical(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Four buyers with one identical order each (same time, amount, product; no web or
+    email activity) and a fifth customer who never ordered."""
+    template = tables["customers"].iloc[[0]]
+    ids = [f"TWIN{i}" for i in range(4)] + ["NEVER0"]
+    customers = pd.concat([template] * 5, ignore_index=True).assign(
+        customer_id=ids, email=[f"{i.lower()}@example.com" for i in ids], phone=None
+    )
+    order = tables["orders"][tables["orders"]["status"] == "completed"].iloc[[0]]
+    orders = pd.concat([order] * 4, ignore_index=True).assign(
+        order_id=[f"TWIN-O{i}" for i in range(4)], customer_id=ids[:4]
+    )
+    line = tables["order_lines"][tables["order_lines"]["order_id"] == order["order_id"].iloc[0]].iloc[[0]]
+    order_lines = pd.concat([line] * 4, ignore_index=True).assign(
+        order_line_id=[f"TWIN-L{i}" for i in range(4)], order_id=orders["order_id"]
+    )
+    empty = {name: frame.iloc[0:0] for name, frame in tables.items()}
+    return {**empty, "customers": customers, "orders": orders, "order_lines": order_lines}
+
+
 def cases() -> dict[str, dict]:
     tables = clean_tables()
     two_customers = tables["customers"]["customer_id"].drop_duplicates().iloc[:2]
@@ -31,6 +81,8 @@ def cases() -> dict[str, dict]:
         "no_customers": {**tables, "customers": tables["customers"].iloc[0:0]},
         "no_orders": {**tables, "orders": tables["orders"].iloc[0:0], "order_lines": tables["order_lines"].iloc[0:0]},
         "two_customers": {**tables, "customers": tables["customers"][tables["customers"]["customer_id"].isin(two_customers)]},
+        "four_buyers": four_buyers(tables),
+        "five_identical": five_identical(tables),
     }
 
 
@@ -38,7 +90,7 @@ def cases() -> dict[str, dict]:
 def builds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("empty_inputs")
     return {
-        name: dbt_build(folder / name, write_raw(folder / name / "raw", tables))
+        name: dbt_build(folder / name, write_raw(folder / name / "raw", tables), dbt_vars=CASE_VARS.get(name))
         for name, tables in cases().items()
     }
 
@@ -55,8 +107,9 @@ def test_an_empty_input_warns(builds, case):
     assert [line for line in build.output.splitlines() if "WARN 1" in line and WARN_TEST in line], case
 
 
-def test_tiny_input_does_not_warn(builds):
-    assert not [line for line in builds["two_customers"].output.splitlines() if "WARN" in line and WARN_TEST in line]
+@pytest.mark.parametrize("case", ["two_customers", "four_buyers", "five_identical"])
+def test_tiny_input_does_not_warn(builds, case):
+    assert not [line for line in builds[case].output.splitlines() if "WARN" in line and WARN_TEST in line]
 
 
 def test_empty_marts_keep_their_contract_types(builds):
@@ -84,7 +137,9 @@ def test_python_fits_are_typed_and_record_why_they_skipped(builds):
         "select cluster_count, selection_reason from main_marts.cluster_model_selection where is_chosen"
     )
     assert two[0][0] == 1 and two[0][1].startswith("skipped: 2 customers")
-    assert builds["two_customers"].query("select count(*), min(cluster_id) from main_marts.customer_clusters") == [(2, 0)]
+    assert builds["two_customers"].query(
+        "select count(*), count(cluster_id), min(cluster_id) from main_marts.customer_clusters"
+    ) == [(2, 2, 0)]
     skipped = builds["no_customers"].query(
         "select diagnostic_name from main_marts.propensity_model_diagnostics"
         " where diagnostic_name like 'skipped_%' and diagnostic_value = 1 order by 1"
@@ -104,3 +159,56 @@ def test_an_empty_input_is_not_published(builds, case):
 
 def test_a_tiny_input_is_published(builds):
     assert (builds["two_customers"].folder / "published" / "db.duckdb").exists()
+
+
+def selection(build) -> pd.DataFrame:
+    return build.frame(
+        "select algorithm, cluster_count, inertia, skip_reason, is_chosen, selection_reason"
+        " from main_marts.cluster_model_selection"
+    )
+
+
+def test_four_buyers_fit_the_k_they_support_and_skip_the_rest_with_reasons(builds):
+    build = builds["four_buyers"]
+    rows = selection(build)
+    chosen = rows[rows["is_chosen"]]
+    assert len(chosen) == 1 and chosen["cluster_count"].item() in (2, 3)
+    assert not chosen["selection_reason"].item().startswith("skipped:")
+    kmeans = rows[rows["algorithm"] == "kmeans"].set_index("cluster_count")
+    for k in range(4, 9):  # k_max 8, four customers: k = 4..8 cannot be fitted
+        assert kmeans.loc[k, "skip_reason"] == f"k={k} needs at least {k + 1} customers with distinct features; the fit has 4"
+        assert pd.isna(kmeans.loc[k, "inertia"])
+    dbscan = rows[rows["algorithm"] == "dbscan"]
+    assert dbscan["skip_reason"].item().startswith("4 customers in the fit, fewer than cluster_dbscan_min_samples (10)")
+    clusters = build.query("select count(*), count(cluster_id), count(distinct cluster_id) from main_marts.customer_clusters")
+    assert clusters == [(4, 4, chosen["cluster_count"].item())]
+
+
+def test_identical_buyers_share_one_cluster_and_dbscan_eps_0_is_skipped(builds):
+    build = builds["five_identical"]
+    rows = selection(build)
+    chosen = rows[rows["is_chosen"]]
+    assert chosen["cluster_count"].item() == 1
+    assert chosen["selection_reason"].item().startswith("skipped: 4 customers with 1 distinct feature vectors")
+    dbscan = rows[rows["algorithm"] == "dbscan"]
+    assert dbscan["skip_reason"].item().startswith("eps would be 0")
+    assert rows.loc[~rows["is_chosen"], "skip_reason"].notna().all()
+    clusters = build.query(
+        "select customer_id, is_clustered, cluster_id, cluster_description"
+        " from main_marts.customer_clusters order by customer_id"
+    )
+    assert clusters[0] == ("NEVER0", False, None, "no purchases yet")
+    assert {row[1:3] for row in clusters[1:]} == {(True, 0)}
+    assert all(row[3] != "no purchases yet" for row in clusters[1:])
+
+
+def test_every_mart_of_a_five_customer_build_has_its_rows(builds):
+    """customer_clusters keeps everyone; the cluster marts describe the one cluster."""
+    build = builds["five_identical"]
+    counts = dict(build.query(
+        "select 'customer_clusters', count(*) from main_marts.customer_clusters"
+        " union all select 'customer_features', count(*) from main_marts.customer_features"
+        " union all select 'cluster_profiles', count(distinct cluster_id) from main_marts.cluster_profiles"
+        " union all select 'customer_segments', count(*) from main_marts.customer_segments"
+    ))
+    assert counts == {"customer_clusters": 5, "customer_features": 5, "cluster_profiles": 1, "customer_segments": 5}
