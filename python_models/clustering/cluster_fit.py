@@ -18,9 +18,16 @@ contract-enforced slices of it:
 - ``projection``: loadings from scaled features to the clustering space (identity
   when PCA is off) and to the 2-D plotting plane (-> ``cluster_projection_params``);
 - ``centroid``: the production model's centroids in the clustering space, with
-  cluster ids matched to the previous run (-> ``cluster_centroids``);
+  cluster ids matched to the previous model version (-> ``cluster_centroids``);
 - ``assignment``: the Python-side nearest-centroid cluster of every customer, which a
   data test compares with the SQL assignment in ``customer_clusters``.
+- ``model``: one row per fitted model version (-> ``cluster_models``) and ``lineage``:
+  old cluster id -> new id at each refit (-> ``cluster_lineage``).
+
+Model life cycle (var ``cluster_refit``, ``run_life_cycle``): the model reads its own
+previous output (``dbt.this``) and either re-emits the stored model and its history
+unchanged, assigning today's population with it, or fits a new model version
+(``decide_refit``). Only the assignment rows change between fits.
 
 The pure functions below are what pytest exercises (python_models/tests); ``model``
 only moves data in and out, so it runs on dbt-duckdb and on Snowpark alike. No
@@ -71,7 +78,15 @@ RECORD_COLUMNS = {
     "center": "number", "scale": "number", "projection_kind": "text",
     "dimension_index": "number", "dimension": "text", "loading": "number", "cluster_id": "number",
     "centroid_value": "number", "customer_id": "text", "distance_to_centroid": "number",
+    "fit_scaled_mean": "number", "model_version": "number", "as_of_date": "text",
+    "fit_reason": "text", "criterion_value": "number", "feature_drift": "number",
+    "highest_cluster_id_used": "number", "old_cluster_id": "number", "new_cluster_id": "number",
+    "kept_share": "number", "destination_cluster_id": "number", "destination_share": "number",
 }
+# var cluster_refit: when a new model version is fitted (decide_refit).
+REFIT_MODES = ("when_stale", "always", "never")
+# The record types that hold the model and its history; a reuse re-emits them unchanged.
+MODEL_RECORD_TYPES = ("selection", "scaler", "projection", "centroid", "model", "lineage")
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,9 @@ class ClusterConfig:
     gap_references: int = 5
     dbscan_min_samples: int = 10
     order_feature: str = "total_revenue"
+    refit: str = "when_stale"
+    refit_after_days: int = 90
+    refit_drift_threshold: float = 0.25
 
 
 # --- data in and out ---------------------------------------------------------
@@ -715,12 +733,13 @@ def order_by_feature(labels: np.ndarray, order_values: np.ndarray, k: int | None
     return ids
 
 
-def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame) -> np.ndarray:
+def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame, highest_id_used: int = -1) -> np.ndarray:
     """Cluster ids that keep their meaning: Hungarian matching on squared centroid distance.
 
     `previous` has one row per previous cluster (its id in `cluster_id`, coordinates in
     the other columns, same dimensions). Matched clusters inherit the previous id; when
-    k grew, the extra clusters get new ids above every previous id.
+    k grew, the extra clusters get ids never used before: above every previous id and
+    above ``highest_id_used`` (the highest id of every model version so far).
     """
     previous_ids = previous["cluster_id"].to_numpy(dtype="int64")
     previous_points = previous.drop(columns="cluster_id").to_numpy(dtype=float)
@@ -728,7 +747,7 @@ def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame) -> np.ndarr
     ids = np.full(len(centroids), -1, dtype="int64")
     ids[rows] = previous_ids[columns]
     unmatched = np.flatnonzero(ids < 0)
-    ids[unmatched] = previous_ids.max() + 1 + np.arange(len(unmatched))
+    ids[unmatched] = max(int(previous_ids.max()), highest_id_used) + 1 + np.arange(len(unmatched))
     return ids
 
 
@@ -746,7 +765,10 @@ def previous_centroid_table(previous_rows: pd.DataFrame | None, dimensions: list
 
 
 def fit_clusters(
-    features: pd.DataFrame, config: ClusterConfig, previous_centroids: pd.DataFrame | None = None
+    features: pd.DataFrame,
+    config: ClusterConfig,
+    previous_centroids: pd.DataFrame | None = None,
+    highest_id_used: int = -1,
 ) -> dict[str, pd.DataFrame]:
     """Sample, preprocess, evaluate, choose, fit the production model and assign everyone.
 
@@ -755,11 +777,11 @@ def fit_clusters(
     slower with the default pool on 2 busy cores).
     """
     with threadpool_limits(limits=1):
-        return _fit_clusters(features, config, previous_centroids)
+        return _fit_clusters(features, config, previous_centroids, highest_id_used)
 
 
 def _fit_clusters(
-    features: pd.DataFrame, config: ClusterConfig, previous_centroids: pd.DataFrame | None
+    features: pd.DataFrame, config: ClusterConfig, previous_centroids: pd.DataFrame | None, highest_id_used: int
 ) -> dict[str, pd.DataFrame]:
     if config.production_algorithm not in CENTROID_ALGORITHMS:
         raise ValueError(f"production algorithm must be one of {CENTROID_ALGORITHMS}: SQL assigns by centroid")
@@ -770,6 +792,8 @@ def _fit_clusters(
     scaler = fit_scaler_params(sample, config)
     encoded = scaler.sort_values("feature_index")["encoded_feature"].tolist()
     scaled_sample = transform_features(sample, scaler)
+    # The fitted population's mean per scaled feature: the reference of feature_drift.
+    scaler["fit_scaled_mean"] = scaled_sample.mean(axis=0) if len(scaled_sample) else 0.0
     projection = fit_projection(scaled_sample, encoded, config.pca_components, config.seed, "clustering")
     plot_projection = fit_projection(scaled_sample, encoded, 2, config.seed, "plot")
     points = project(scaled_sample, encoded, projection)
@@ -777,19 +801,20 @@ def _fit_clusters(
     # 2. model selection and the production fit
     selection, k, reason, labels, centroids, stability = select_and_fit(points, config)
 
-    # 3. cluster ids: kept from the previous build's centroids, else ordered by a feature
+    # 3. cluster ids: kept from the previous model version's centroids, else ordered by a feature
     dimensions = projection.drop_duplicates("dimension_index").sort_values("dimension_index")["dimension"].tolist()
     previous = previous_centroid_table(previous_centroids, dimensions)
     if k == 0:
         ids = np.zeros(0, dtype="int64")
     elif previous is not None:
-        ids = match_to_previous(centroids, previous)
+        ids = match_to_previous(centroids, previous, highest_id_used)
     else:
-        ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy(), k)
+        ids = order_by_feature(labels, sample[config.order_feature].astype(float).to_numpy(), k) + highest_id_used + 1
     # The same sentence either way, so a rebuild on the same data is identical.
     reason += (
-        "; ids kept from the previous build by Hungarian matching of centroids"
-        f" (first build or changed features: ordered by mean {config.order_feature})"
+        "; ids kept from the previous model version by Hungarian matching of centroids, new"
+        f" clusters numbered above every id used (first model or changed features: ordered by"
+        f" mean {config.order_feature})"
     )
     selection["is_chosen"] = (selection["algorithm"] == config.production_algorithm) & (selection["k"] == k)
     selection["selection_reason"] = np.where(selection["is_chosen"], reason, None)
@@ -861,7 +886,11 @@ def to_records(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Stack the result tables into one sparse table keyed by record_type, with every
     column of RECORD_COLUMNS in its type even when a slice (or everything) is empty."""
     frames = [frame.assign(record_type=name) for name, frame in results.items()]
-    records = pd.concat(frames, ignore_index=True, sort=False)
+    return typed_records(pd.concat(frames, ignore_index=True, sort=False))
+
+
+def typed_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Every column of RECORD_COLUMNS, in order and in its type (see to_records)."""
     unknown = set(records.columns) - set(RECORD_COLUMNS)
     if unknown:
         raise ValueError(f"columns missing from RECORD_COLUMNS: {sorted(unknown)}")
@@ -904,14 +933,212 @@ def config_from_settings(settings: dict) -> ClusterConfig:
         gap_references=int(value["cluster_gap_references"]),
         dbscan_min_samples=int(value["cluster_dbscan_min_samples"]),
         order_feature=str(value["cluster_order_feature"]),
+        refit=str(value["cluster_refit"]),
+        refit_after_days=int(value["cluster_refit_after_days"]),
+        refit_drift_threshold=float(value["cluster_refit_drift_threshold"]),
     )
 
 
-def read_previous_centroids(dbt, session) -> pd.DataFrame | None:
-    """This model's centroids from the previous build, or None on the first build."""
-    query = f"select cluster_id, dimension, centroid_value from {dbt.this} where record_type = 'centroid'"
+# --- the model life cycle -----------------------------------------------------
+
+
+def feature_drift(features: pd.DataFrame, scaler: pd.DataFrame) -> float:
+    """Mean over encoded features of |mean scaled value now - mean at fit time|.
+
+    Scaled with the stored scaler, so the shift is in units of the fitted spread
+    (standard deviations for the standard scaler): 0.25 = the population moved a
+    quarter of a standard deviation per feature on average. 0 without customers."""
+    if features.empty or scaler.empty:
+        return 0.0
+    ordered = scaler.sort_values("feature_index")
+    at_fit = ordered["fit_scaled_mean"].astype(float).fillna(0.0).to_numpy()
+    return float(np.mean(np.abs(transform_features(features, ordered).mean(axis=0) - at_fit)))
+
+
+def decide_refit(
+    mode: str,
+    model_as_of,
+    as_of,
+    after_days: int,
+    drift: float,
+    drift_threshold: float,
+    features_match: bool = True,
+) -> str | None:
+    """Why a new model version is fitted, or None to assign with the stored one.
+
+    no_model: none stored (first build, new database, --full-refresh); features_changed:
+    the stored scaler does not cover the clustering features of the vars (a stored
+    model cannot score other features, whatever the mode); always; and, for
+    when_stale only: as_of_before_model (as_of earlier than the stored fit, which saw
+    later data), stale (fitted more than after_days before as_of), drift
+    (feature_drift above drift_threshold). never keeps the stored model otherwise.
+    """
+    if mode not in REFIT_MODES:
+        raise ValueError(f"cluster_refit must be one of {REFIT_MODES}, got {mode!r}")
+    if model_as_of is None:
+        return "no_model"
+    if not features_match:
+        return "features_changed"
+    if mode == "always":
+        return "always"
+    if mode == "never" or as_of is None:
+        return None
+    if as_of < model_as_of:
+        return "as_of_before_model"
+    if (as_of - model_as_of).days > after_days:
+        return "stale"
+    if drift > drift_threshold:
+        return "drift"
+    return None
+
+
+def cluster_lineage(
+    old_assigned: np.ndarray, new_assigned: np.ndarray, old_ids: np.ndarray, new_ids: np.ndarray
+) -> pd.DataFrame:
+    """Old cluster id -> new id at a refit, from the same customers assigned by both models.
+
+    One row per old id: new_cluster_id is the same id when the new model kept it, else
+    None (the cluster vanished); kept_share = share of the old cluster's customers the
+    new model puts in that id (0 when vanished); destination = the new id receiving the
+    largest share of them (ties: lowest id). One row per new id never used before
+    (old_cluster_id None)."""
+    old_ids, new_ids = np.asarray(old_ids, dtype="int64"), np.asarray(new_ids, dtype="int64")
+    moves = pd.DataFrame({"old": np.asarray(old_assigned, dtype="int64"), "new": np.asarray(new_assigned, dtype="int64")})
+    counts = moves.groupby(["old", "new"]).size().rename("customers").reset_index()
+    rows = []
+    for old_id in np.sort(old_ids):
+        own = counts[counts["old"] == old_id].sort_values(["customers", "new"], ascending=[False, True])
+        total = int(own["customers"].sum())
+        kept = old_id in new_ids
+        kept_count = int(own.loc[own["new"] == old_id, "customers"].sum())
+        rows.append(
+            {"old_cluster_id": old_id, "new_cluster_id": old_id if kept else None, "n_fitted": total,
+             "kept_share": kept_count / total if total else np.nan,
+             "destination_cluster_id": own["new"].iloc[0] if total else None,
+             "destination_share": own["customers"].iloc[0] / total if total else np.nan}
+        )
+    for new_id in np.sort(np.setdiff1d(new_ids, old_ids)):
+        rows.append({"old_cluster_id": None, "new_cluster_id": new_id,
+                     "n_fitted": int((moves["new"] == new_id).sum())})
+    return pd.DataFrame(rows, columns=["old_cluster_id", "new_cluster_id", "n_fitted", "kept_share",
+                                       "destination_cluster_id", "destination_share"])
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """The current model version read back from this model's previous output."""
+
+    version: int
+    as_of: object
+    highest_id_used: int
+    records: pd.DataFrame
+    scaler: pd.DataFrame
+    projection: pd.DataFrame
+    centroids: pd.DataFrame
+
+
+def stored_model(previous: pd.DataFrame | None) -> "StoredModel | None":
+    """The latest model version in the previous output, or None: no previous table, a
+    table written before model versions existed, or no model row."""
+    if previous is None or "model_version" not in previous.columns:
+        return None
+    models = previous[previous["record_type"] == "model"]
+    if models.empty:
+        return None
+    latest = models.sort_values("model_version").iloc[-1]
+    slices = {name: previous[previous["record_type"] == name].reset_index(drop=True) for name in MODEL_RECORD_TYPES}
+    scaler = slices["scaler"].copy()
+    scaler["category_value"] = scaler["category_value"].astype(object).where(scaler["category_value"].notna(), None)
+    scaler["feature_index"] = scaler["feature_index"].astype("int64")
+    projection = slices["projection"].copy()
+    projection["dimension_index"] = projection["dimension_index"].astype("int64")
+    as_of = pd.to_datetime(latest["as_of_date"]).date() if pd.notna(latest["as_of_date"]) else None
+    return StoredModel(
+        version=int(latest["model_version"]), as_of=as_of,
+        highest_id_used=int(models["highest_cluster_id_used"].max()),
+        records=previous[previous["record_type"].isin(MODEL_RECORD_TYPES)].reset_index(drop=True),
+        scaler=scaler, projection=projection[projection["projection_kind"] == "clustering"],
+        centroids=slices["centroid"][["cluster_id", "dimension", "centroid_value"]],
+    )
+
+
+def assign_with_stored(features: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
+    """Every customer's nearest centroid under the stored scaler, projection and centroids."""
+    dimensions = stored.projection.drop_duplicates("dimension_index").sort_values("dimension_index")["dimension"]
+    wide = stored.centroids.pivot_table(index="cluster_id", columns="dimension", values="centroid_value")
+    wide = wide.reindex(columns=dimensions.tolist())
+    return assign_to_centroids(
+        features, stored.scaler, stored.projection, wide.index.to_numpy(dtype="int64"), wide.to_numpy(dtype=float)
+    )
+
+
+def features_match(stored: StoredModel, config: ClusterConfig) -> bool:
+    """The stored scaler encodes exactly the clustering features of the config."""
+    stored_columns = set(stored.scaler["source_column"].dropna().astype(str))
+    return stored_columns == set(config.numeric_features) | set(config.categorical_features)
+
+
+def model_row(results: dict[str, pd.DataFrame], config: ClusterConfig, version: int, as_of,
+              reason: str, drift: float, highest_id_used: int) -> pd.DataFrame:
+    """The cluster_models row of a new version: the chosen candidate's scores."""
+    selection = results["selection"]
+    chosen = selection[selection["is_chosen"].astype(bool)]
+    chosen = chosen.iloc[0] if len(chosen) else pd.Series(dtype=object)
+    criterion = config.selection_criterion
+    criterion_column = "inertia" if criterion == "elbow" else criterion
+    k = int(results["centroid"]["cluster_id"].nunique())
+    ids = results["centroid"]["cluster_id"]
+    return pd.DataFrame([{
+        "model_version": version, "as_of_date": None if as_of is None else str(as_of),
+        "algorithm": config.production_algorithm, "k": k, "selection_criterion": criterion,
+        "criterion_value": chosen.get(criterion_column, np.nan), "silhouette": chosen.get("silhouette", np.nan),
+        "n_fitted": chosen.get("n_fitted", np.nan), "feature_drift": drift, "fit_reason": reason,
+        "highest_cluster_id_used": max(highest_id_used, int(ids.max()) if len(ids) else -1),
+    }])
+
+
+def run_life_cycle(
+    features: pd.DataFrame, config: ClusterConfig, previous: pd.DataFrame | None, as_of
+) -> pd.DataFrame:
+    """Fit a new model version or assign with the stored one (decide_refit), and return
+    the records: the model, its history (model and lineage rows of every version) and
+    the Python-side assignment of everyone in the population."""
+    stored = stored_model(previous)
+    # A model without clusters (fitted on no customers) cannot assign anyone: no model.
+    usable = stored is not None and not stored.centroids.empty
+    drift = feature_drift(features, stored.scaler) if usable and features_match(stored, config) else np.nan
+    reason = decide_refit(
+        config.refit, stored.as_of if usable else None, as_of, config.refit_after_days,
+        0.0 if np.isnan(drift) else drift, config.refit_drift_threshold,
+        not usable or features_match(stored, config),
+    )
+    if reason == "no_model" and stored is not None and features.empty:
+        reason = None  # still nobody to fit on: keep the stored empty model, no new version
+    if reason is None:
+        kept = to_records({"assignment": assign_with_stored(features, stored)})
+        return typed_records(pd.concat([stored.records, kept], ignore_index=True))
+    comparable = usable and reason != "features_changed"
+    highest = -1 if stored is None else stored.highest_id_used
+    results = fit_clusters(features, config, stored.centroids if comparable else None, highest)
+    version = 1 if stored is None else stored.version + 1
+    results["model"] = model_row(results, config, version, as_of, reason, drift, highest)
+    if comparable:
+        old = assign_with_stored(features, stored)
+        new = results["assignment"].set_index("customer_id").loc[old["customer_id"], "cluster_id"].to_numpy()
+        lineage = cluster_lineage(old["cluster_id"].to_numpy(), new, stored.centroids["cluster_id"].unique(),
+                                  results["centroid"]["cluster_id"].unique())
+        results["lineage"] = lineage.assign(model_version=version)
+    history = [] if stored is None else [stored.records[stored.records["record_type"].isin(("model", "lineage"))]]
+    return typed_records(pd.concat([*history, to_records(results)], ignore_index=True))
+
+
+def read_previous_output(dbt, session, full_refresh: bool) -> pd.DataFrame | None:
+    """This model's previous output (the stored model and its history), or None on the
+    first build and with --full-refresh."""
+    if full_refresh:
+        return None
     try:
-        return to_pandas(session.sql(query))
+        return to_pandas(session.sql(f"select * from {dbt.this}"))
     except Exception:  # noqa: BLE001 - the table does not exist yet (first build, new schema)
         return None
 
@@ -949,8 +1176,13 @@ def model(dbt, session):
             "cluster_gap_references": dbt.config.get("cluster_gap_references"),
             "cluster_dbscan_min_samples": dbt.config.get("cluster_dbscan_min_samples"),
             "cluster_order_feature": dbt.config.get("cluster_order_feature"),
+            "cluster_refit": dbt.config.get("cluster_refit"),
+            "cluster_refit_after_days": dbt.config.get("cluster_refit_after_days"),
+            "cluster_refit_drift_threshold": dbt.config.get("cluster_refit_drift_threshold"),
         }
     )
-    features = read_columns(dbt.ref("int_customers__cluster_population"), input_columns(config))
-    results = fit_clusters(features, config, read_previous_centroids(dbt, session))
-    return for_warehouse(to_records(results), session)
+    features = read_columns(dbt.ref("int_customers__cluster_population"), [*input_columns(config), "as_of_date"])
+    as_of = pd.to_datetime(features["as_of_date"]).max().date() if len(features) else None
+    full_refresh = str(dbt.config.get("cluster_full_refresh")).lower() == "true"
+    previous = read_previous_output(dbt, session, full_refresh)
+    return for_warehouse(run_life_cycle(features.drop(columns="as_of_date"), config, previous, as_of), session)

@@ -70,6 +70,7 @@ def customer_features(seed: int = 3) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": [f"c{i:05d}" for i in range(len(group))],
+            "as_of_date": pd.Timestamp("2026-06-30"),
             "days_since_last_order": np.array([300, 40, 5])[group]
             + rng.integers(0, 5, size=len(group)),
             "count_orders": count_orders,
@@ -107,6 +108,10 @@ def cluster_config() -> dict[str, object]:
         "cluster_gap_references": "0",
         "cluster_dbscan_min_samples": "5",
         "cluster_order_feature": "total_revenue",
+        "cluster_refit": "when_stale",
+        "cluster_refit_after_days": "90",
+        "cluster_refit_drift_threshold": "0.25",
+        "cluster_full_refresh": "False",
     }
 
 
@@ -169,7 +174,7 @@ def test_cluster_fit_model_first_build_without_previous_centroids(session):
     dbt = StandInDbt(
         session, {"int_customers__cluster_population": snowflake_columns(customer_features())}, cluster_config()
     )
-    assert cluster_fit.read_previous_centroids(dbt, session) is None
+    assert cluster_fit.read_previous_output(dbt, session, full_refresh=False) is None
 
 
 def test_propensity_fit_model_scores_every_scoring_customer(session):

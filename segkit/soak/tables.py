@@ -17,6 +17,16 @@ EXCLUDED_TABLES: dict[str, str] = {
         "segment_drift (a from-scratch build has no row at all). Its input "
         "segment_membership_history is compared every night."
     ),
+    "cluster_models": (
+        "one row per cluster model version fitted in this database: the nightly database "
+        "holds one per night (the soak builds with cluster_refit=always), a from-scratch "
+        "build only its own. The current model's parameters are compared every night "
+        "(cluster_scaler_params, cluster_projection_params, cluster_centroids)."
+    ),
+    "cluster_lineage": (
+        "old cluster id -> new id at each refit: a from-scratch build has no previous "
+        "model, so no row; same reason as cluster_models."
+    ),
 }
 
 # Tests whose arguments name a table's key (tests/generic/expect_compound_columns_to_be_unique.sql).

@@ -1,6 +1,6 @@
 {#- Centroids of the production clustering in the clustering space, long format
     (one row per cluster and dimension) so SQL assignment works for any feature list.
-    Cluster ids are matched to the previous build's centroids. -#}
+    Cluster ids are matched to the previous model version's centroids at a refit. -#}
 {{ pii_gate() }}
 with
 

@@ -29,6 +29,12 @@ centroids as (
 
 ),
 
+models as (
+
+    select * from {{ ref('cluster_models') }}
+
+),
+
 descriptions as (
 
     select distinct
@@ -47,6 +53,14 @@ model_size as (
 
 ),
 
+current_model as (
+
+    select max(model_version) as model_version
+
+    from models
+
+),
+
 final as (
 
     select
@@ -60,11 +74,13 @@ final as (
             else descriptions.cluster_description
         end as cluster_description,
         cast(model_size.cluster_count as {{ dbt.type_int() }}) as cluster_count,
+        cast(current_model.model_version as {{ dbt.type_int() }}) as model_version,
         cast(round(assigned.distance_to_centroid, {{ var('cluster_output_decimals') }}) as double)
             as distance_to_centroid
 
     from features
     cross join model_size
+    cross join current_model
     left join assigned
         on features.customer_id = assigned.customer_id
     left join descriptions
