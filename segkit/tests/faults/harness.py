@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -22,23 +23,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segkit.generate.schemas import TABLES
+
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 DBT = BIN / "dbt"
-TABLES = (
-    "customers",
-    "orders",
-    "order_lines",
-    "events",
-    "email_events",
-    "consent_events",
-    "deletion_requests",
-)
-SCHEMAS = {
-    "staging": "main_staging",
-    "intermediate": "main_intermediate",
-    "marts": "main_marts",
-}
 
 
 @functools.lru_cache(maxsize=4)
@@ -148,8 +137,6 @@ def dbt_build(
     if command == "build":
         cmd += ["--exclude-resource-type", "unit_test"]
     if dbt_vars:
-        import json
-
         cmd += ["--vars", json.dumps(dict(dbt_vars))]
     cmd += args or []
     result = subprocess.run(cmd, cwd=PROJECT_DIR, env=full_env, capture_output=True, text=True, check=False)
