@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 PUBLISHED_FOLDER = "published"
-MARTS_SCHEMA = "main_marts"
+MARTS_SCHEMA = "marts"
 # Internal to the semantic layer (MetricFlow); mirrors var publish_exclude_models.
 EXCLUDED_MODELS = ("metricflow_time_spine",)
 METADATA_TABLE = "_publication"

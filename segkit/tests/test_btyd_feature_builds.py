@@ -85,7 +85,7 @@ def run_dbt(args: list[str]) -> None:
 
 def read_table(database: Path, name: str) -> pd.DataFrame:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(f"select * from main_intermediate.{name}").df()
+        return con.execute(f"select * from intermediate.{name}").df()
 
 
 @pytest.fixture(scope="module")

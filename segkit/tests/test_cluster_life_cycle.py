@@ -18,16 +18,16 @@ import pytest
 from segkit.tests.faults.harness import clean_tables, dbt_build, write_raw
 
 PARAMETER_TABLES = ("cluster_scaler_params", "cluster_projection_params", "cluster_centroids", "cluster_model_selection")
-MODELS = "select * from main_marts.cluster_models order by model_version"
-LINEAGE = "select * from main_marts.cluster_lineage order by model_version, lineage_step"
+MODELS = "select * from marts.cluster_models order by model_version"
+LINEAGE = "select * from marts.cluster_lineage order by model_version, lineage_step"
 VANISHED_WARNING = "WARN 1 assert_no_cluster_vanished_at_last_refit"
 
 
 def snapshot(build) -> dict[str, pd.DataFrame]:
-    tables = {name: build.frame(f"select * from main_marts.{name} order by all") for name in PARAMETER_TABLES}
+    tables = {name: build.frame(f"select * from marts.{name} order by all") for name in PARAMETER_TABLES}
     tables["models"] = build.frame(MODELS)
     tables["lineage"] = build.frame(LINEAGE)
-    tables["clusters"] = build.frame("select * from main_marts.customer_clusters order by customer_id")
+    tables["clusters"] = build.frame("select * from marts.customer_clusters order by customer_id")
     return tables
 
 

@@ -36,10 +36,10 @@ def marts_db(tmp_path: Path) -> Path:
     }
     path = tmp_path / "marts.duckdb"
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema main_marts")
+        con.execute("create schema marts")
         for name, frame in frames.items():
             con.register("frame", frame)
-            con.execute(f"create table main_marts.{name} as select * from frame")
+            con.execute(f"create table marts.{name} as select * from frame")
             con.unregister("frame")
     return path
 

@@ -55,7 +55,7 @@ def changed_definitions() -> list[dict]:
 def columns(build: Build, table: str) -> list[str]:
     rows = build.query(
         "select column_name from duckdb_columns() "
-        f"where schema_name = 'main_marts' and table_name = '{table}' order by column_index"
+        f"where schema_name = 'marts' and table_name = '{table}' order by column_index"
     )
     return [row[0] for row in rows]
 
@@ -92,26 +92,26 @@ def test_wide_flags_follow_the_var(build: Build) -> None:
 
 def test_new_segment_has_members_in_every_segment_mart(build: Build) -> None:
     members = build.query(
-        "select count(*) from main_marts.segment_membership where segment_name = 'Big Baskets'"
+        "select count(*) from marts.segment_membership where segment_name = 'Big Baskets'"
     )[0][0]
     assert members > 0
     assert build.query(
-        "select count(*) from main_marts.customer_segment_flags where is_big_baskets"
+        "select count(*) from marts.customer_segment_flags where is_big_baskets"
     )[0][0] == members
     assert build.query(
-        "select count(*) from main_marts.customer_segments "
+        "select count(*) from marts.customer_segments "
         "where ',' || segment_slugs || ',' like '%,big_baskets,%'"
     )[0][0] == members
     assert build.query(
-        "select count_customers from main_marts.segment_kpis where segment_name = 'Big Baskets'"
+        "select count_customers from marts.segment_kpis where segment_name = 'Big Baskets'"
     ) == [(members,)]
 
 
 def test_removed_and_old_names_are_gone(build: Build) -> None:
-    names = {row[0] for row in build.query("select segment_name from main_marts.segment_kpis")}
+    names = {row[0] for row in build.query("select segment_name from marts.segment_kpis")}
     assert names == {definition["name"] for definition in changed_definitions()}
     assert build.query(
-        "select count(*) from main_marts.customer_segments "
+        "select count(*) from marts.customer_segments "
         "where ',' || segment_slugs || ',' like '%,cart_abandoners,%' "
         "or ',' || segment_slugs || ',' like '%,highly_engaged,%'"
     ) == [(0,)]

@@ -319,7 +319,7 @@ def fake_manifest() -> dict:
             "resource_type": "model",
             "name": name,
             "fqn": ["p", *fqn, name],
-            "schema": f"main_{fqn[0]}",
+            "schema": f"{fqn[0]}",
             "alias": name,
             "config": {"materialized": materialized},
         }
@@ -370,7 +370,7 @@ def test_compared_tables_are_mart_tables_and_incremental_models() -> None:
     specs = {spec.name: spec for spec in soak_tables.compared_tables(fake_manifest())}
     assert sorted(specs) == ["customer_features", "int_events__daily", "segment_membership_history"]
     assert specs["customer_features"] == TableSpec(
-        "customer_features", "main_marts", "customer_features", "table", ("customer_id",)
+        "customer_features", "marts", "customer_features", "table", ("customer_id",)
     )
     assert "segment_drift" in soak_tables.EXCLUDED_TABLES
 

@@ -91,7 +91,7 @@ def dbt_build(tmp: Path, raw: Path) -> subprocess.CompletedProcess[str]:
 
 
 def column_types(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, str]:
-    rows = con.execute(f"describe main_staging.{model}").fetchall()
+    rows = con.execute(f"describe staging.{model}").fetchall()
     return {row[0]: row[1] for row in rows}
 
 
@@ -112,7 +112,7 @@ def test_missing_optional_sources_stage_empty_and_typed(built: tuple[Path, Path]
     tmp, _ = built
     con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
     for model, expected_types in OPTIONAL_STAGING_MODELS.items():
-        assert con.execute(f"select count(*) from main_staging.{model}").fetchone() == (0,)
+        assert con.execute(f"select count(*) from staging.{model}").fetchone() == (0,)
         types = column_types(con, model)
         assert {name: types[name] for name in expected_types} == expected_types
 
@@ -121,11 +121,11 @@ def test_records_sharing_an_email_resolve_to_one_person(built: tuple[Path, Path]
     tmp, _ = built
     con = duckdb.connect(str(tmp / "db.duckdb"), read_only=True)
     people = con.execute(
-        "select customer_id, count_crm_records from main_intermediate.int_customers__resolved order by 1"
+        "select customer_id, count_crm_records from intermediate.int_customers__resolved order by 1"
     ).fetchall()
     assert people == [("c1", 2), ("c2", 1)]
     orders = con.execute(
-        "select order_id, customer_id from main_intermediate.int_orders__resolved order by 1"
+        "select order_id, customer_id from intermediate.int_orders__resolved order by 1"
     ).fetchall()
     assert orders == [("o1", "c1"), ("o2", "c2"), ("o3", "c2")]
 
@@ -164,11 +164,11 @@ def text_columns_with(con: duckdb.DuckDBPyConnection, columns_where: str, value_
 
 def test_deletion_request_removes_person_on_next_build(deleted: Path) -> None:
     con = duckdb.connect(str(deleted), read_only=True)
-    people = con.execute("select customer_id from main_intermediate.int_customers__resolved").fetchall()
-    orders = con.execute("select order_id from main_intermediate.int_orders__resolved order by 1").fetchall()
+    people = con.execute("select customer_id from intermediate.int_customers__resolved").fetchall()
+    orders = con.execute("select order_id from intermediate.int_orders__resolved order by 1").fetchall()
     audit = dict(
         con.execute(
-            "select entity, count_rows_removed from main_intermediate.int_identity__deletion_audit"
+            "select entity, count_rows_removed from intermediate.int_identity__deletion_audit"
         ).fetchall()
     )
     assert people == [("c1",)]
@@ -185,7 +185,7 @@ def test_deletion_erases_raw_pii_from_every_table_but_the_request(deleted: Path)
     )
     assert found == []
     ann = con.execute(
-        "select email_raw, first_name from main_staging.base_crm__customers where customer_id = 'c1'"
+        "select email_raw, first_name from staging.base_crm__customers where customer_id = 'c1'"
     ).fetchall()
     assert ann == [("Ann@Example.com", "Ann")]
 
@@ -197,11 +197,11 @@ def test_deletion_leaves_no_id_or_hash_of_the_person_downstream_of_staging(delet
     con = duckdb.connect(str(deleted), read_only=True)
     found = text_columns_with(
         con,
-        "table_schema in ('main_intermediate', 'main_marts')",
+        "table_schema in ('intermediate', 'marts')",
         "{column} in ('c2', 'customer:c2', 'o3', 'order:o3')",
     )
     assert found == []
     nodes = con.execute(
-        "select count(*) from main_intermediate.int_identity__components where customer_id = 'c1'"
+        "select count(*) from intermediate.int_identity__components where customer_id = 'c1'"
     ).fetchone()[0]
     assert nodes >= 3

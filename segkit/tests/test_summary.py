@@ -11,9 +11,9 @@ from segkit.summary import find_relation, format_table, render_summary
 @pytest.fixture()
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("create schema main_marts")
+    con.execute("create schema marts")
     con.execute(
-        "create table main_marts.customer_segments as "
+        "create table marts.customer_segments as "
         "select * from (values ('a', 'High Value'), ('b', 'Other'), ('c', 'Other')) "
         "as t(customer_id, primary_segment)"
     )
@@ -21,7 +21,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def test_find_relation_finds_the_schema_dbt_used(con: duckdb.DuckDBPyConnection) -> None:
-    assert find_relation(con, "customer_segments") == '"main_marts"."customer_segments"'
+    assert find_relation(con, "customer_segments") == '"marts"."customer_segments"'
     assert find_relation(con, "no_such_mart") is None
 
 

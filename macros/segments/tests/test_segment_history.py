@@ -34,14 +34,14 @@ def test_two_builds_fill_history_and_drift(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
     history = con.execute(
         "select count(*), sum(count_entries), sum(count_exits), min(previous_as_of_date) "
-        "from main_marts.segment_history"
+        "from marts.segment_history"
     ).fetchall()[0]
     drift = con.execute(
         "select count(*), count(population_stability_index), max(population_stability_index), "
-        "max(kl_divergence), max(chi_square) from main_marts.segment_drift"
+        "max(kl_divergence), max(chi_square) from marts.segment_drift"
     ).fetchall()[0]
     stored = con.execute(
-        "select count(distinct as_of_date) from main_marts.segment_membership_history"
+        "select count(distinct as_of_date) from marts.segment_membership_history"
     ).fetchall()[0][0]
 
     assert stored == 2

@@ -102,7 +102,7 @@ class Build:
     def quarantined(self, source_table: str | None = None) -> pd.DataFrame:
         """Rows of the quarantine model (optionally of one source table, e.g. 'shop.orders')."""
         where = f"where source_table = '{source_table}'" if source_table else ""
-        return self.frame(f"select * from main_staging.stg_audit__quarantined_rows {where}")
+        return self.frame(f"select * from staging.stg_audit__quarantined_rows {where}")
 
     def failures(self) -> list[str]:
         """The summary lines of failed, erroring or skipped nodes in the dbt output."""

@@ -89,7 +89,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 def consent(build: Build) -> dict[str, tuple[bool, object]]:
     rows = build.query(
         "select customer_id, is_granted, consent_updated_at"
-        " from main_intermediate.int_customers__consent"
+        " from intermediate.int_customers__consent"
         f" where purpose = '{PURPOSE}'"
         f" and customer_id in ({', '.join(repr(c) for c in PLANTED_CUSTOMERS)})"
     )
@@ -99,7 +99,7 @@ def consent(build: Build) -> dict[str, tuple[bool, object]]:
 def test_revocation_with_unparseable_time_takes_effect_at_load(build: Build, consent: dict) -> None:
     assert consent["C10"] == (False, pd.Timestamp("2027-02-01 09:00:00").to_pydatetime())
     staged = build.query(
-        "select is_dated_at_load from main_staging.stg_crm__consent_events"
+        "select is_dated_at_load from staging.stg_crm__consent_events"
         " where consent_event_id = 'F2'"
     )
     assert staged == [(True,)]
@@ -123,7 +123,7 @@ def test_event_id_reused_by_another_customer_supersedes_nothing(
 ) -> None:
     assert consent["C43"][0] is True and consent["C44"][0] is True
     outcomes = build.query(
-        "select customer_id, record_outcome from main_staging.base_crm__consent_events"
+        "select customer_id, record_outcome from staging.base_crm__consent_events"
         " where consent_event_id = 'KX' order by 1"
     )
     assert outcomes == [("C43", "kept"), ("C44", "kept")]
@@ -167,7 +167,7 @@ def test_revocation_with_unparseable_load_time_takes_effect_at_its_own_time(
 ) -> None:
     assert consent["C48"] == (False, pd.Timestamp("2027-02-01 08:00:00").to_pydatetime())
     staged = build.query(
-        "select is_dated_at_load, _loaded_at from main_staging.stg_crm__consent_events"
+        "select is_dated_at_load, _loaded_at from staging.stg_crm__consent_events"
         " where consent_event_id = 'R3'"
     )
     assert staged == [(False, None)]
@@ -188,12 +188,12 @@ def test_padded_capitalised_status_is_a_revocation(consent: dict) -> None:
 def test_no_offer_after_a_revocation(build: Build) -> None:
     """C10, C12 and C15 are Frequent Buyers, whose offer needs marketing_email."""
     members = build.query(
-        "select count(distinct customer_id) from main_marts.segment_membership"
+        "select count(distinct customer_id) from marts.segment_membership"
         " where segment_name = 'Frequent Buyers' and customer_id in ('C10', 'C12', 'C15')"
     )
     assert members == [(3,)]
     offers = build.query(
-        "select count(*) from main_marts.segment_offers"
+        "select count(*) from marts.segment_offers"
         f" where customer_id in ('C10', 'C12', 'C15') and consent_purpose = '{PURPOSE}'"
     )
     assert offers == [(0,)]

@@ -102,13 +102,13 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 def persons(build: Build) -> set[str]:
     return {
         row[0]
-        for row in build.query("select customer_id from main_intermediate.int_customers__resolved")
+        for row in build.query("select customer_id from intermediate.int_customers__resolved")
     }
 
 
 @pytest.fixture(scope="module")
 def outcomes(build: Build) -> pd.DataFrame:
-    return build.frame("select * from main_intermediate.int_identity__deletion_request_outcomes")
+    return build.frame("select * from intermediate.int_identity__deletion_request_outcomes")
 
 
 def outcome_of(outcomes: pd.DataFrame, request_id: str) -> list[str]:
@@ -134,7 +134,7 @@ def test_deleted_persons_own_shared_identifiers_are_erased(build: Build) -> None
     person is deleted, the audit keeps only the placeholder, no hash of theirs."""
     rows = build.query(
         "select identifier_type, count_crm_records, is_excluded_from_linking"
-        " from main_intermediate.int_identity__shared_identifiers order by 1"
+        " from intermediate.int_identity__shared_identifiers order by 1"
     )
     assert rows == [("email", len(SHARERS), True)]
 
@@ -155,7 +155,7 @@ def test_placeholder_email_deletes_nobody_and_waits_for_review(
     assert bool(row.is_review_needed) and row.count_persons_deleted == 0
     # nor is the placeholder erased from the sharers' raw records
     kept = build.query(
-        "select count(*) from main_staging.base_crm__customers"
+        "select count(*) from staging.base_crm__customers"
         f" where customer_id in ({', '.join(repr(i) for i in SHARERS)})"
         " and email_raw = 'noemail@example.com'"
     )
@@ -174,7 +174,7 @@ def test_quarantined_record_is_reported_and_its_pii_erased(
 ) -> None:
     assert outcome_of(outcomes, "R-QUARANTINED") == ["quarantined"]
     erased = build.query(
-        "select email_raw, first_name from main_staging.base_crm__customers"
+        "select email_raw, first_name from staging.base_crm__customers"
         " where customer_id = 'CQ'"
     )
     assert erased == [(None, None)]
@@ -197,7 +197,7 @@ def test_request_loaded_at_unparseable_time_is_honoured(
     assert "C14" not in persons
     assert outcome_of(outcomes, "R-LOADED") == ["matched"]
     staged = build.query(
-        "select requested_at, _loaded_at from main_staging.stg_crm__deletion_requests"
+        "select requested_at, _loaded_at from staging.stg_crm__deletion_requests"
         " where request_id = 'R-LOADED'"
     )
     assert staged == [(pd.Timestamp("2026-10-31 12:00:00").to_pydatetime(), None)]
@@ -209,7 +209,7 @@ def test_request_made_at_epoch_is_honoured_undated(
     assert "C15" not in persons
     assert outcome_of(outcomes, "R-EPOCH") == ["matched"]
     staged = build.query(
-        "select requested_at, _loaded_at from main_staging.stg_crm__deletion_requests"
+        "select requested_at, _loaded_at from staging.stg_crm__deletion_requests"
         " where request_id = 'R-EPOCH'"
     )
     assert staged == [(None, LOADED.to_pydatetime())]
@@ -224,11 +224,11 @@ def test_request_without_id_is_quarantined(build: Build, persons: set[str]) -> N
 
 def test_former_email_and_ids_erased_after_the_build(build: Build) -> None:
     former = build.query(
-        "select count(*) from main_staging.base_crm__customers"
+        "select count(*) from staging.base_crm__customers"
         " where customer_id = 'C10' and email_raw is not null"
     )
     assert former == [(0,)]
-    leftovers = build.query("select count(*) from main_intermediate.int_identity__deletion_matches")
+    leftovers = build.query("select count(*) from intermediate.int_identity__deletion_matches")
     assert leftovers == [(0,)]
 
 

@@ -6,7 +6,7 @@ DuckDB sums doubles in parallel, in whatever order its threads finish, so a plai
 the clustering distances) differed in the last bits between builds. The models sum
 doubles exactly (macros exact_sum / exact_avg, in decimal) instead.
 
-No column of main_marts or main_intermediate holds a build time (nothing calls
+No column of marts or intermediate holds a build time (nothing calls
 current_timestamp or run_started_at), so every column is compared. The only build
 time is `_publication.published_at` (and its invocation_id) in the published file,
 which is compared without that table.
@@ -24,7 +24,7 @@ import pytest
 
 from segkit.tests.faults.harness import PROJECT_DIR, clean_tables, dbt_build, write_raw
 
-SCHEMAS = ("main_marts", "main_intermediate")
+SCHEMAS = ("marts", "intermediate")
 CUSTOMERS = 2000
 # Build-time tables (see the module docstring): compared without them.
 BUILD_TIME_TABLES = {"_publication"}

@@ -28,7 +28,7 @@ from segkit.tests.faults.harness import clean_tables, dbt_build, write_raw
 WARN_TEST = "assert_customer_and_order_inputs_not_empty"
 CONTRACT_TYPES_SQL = """
     select table_name, column_name, data_type from duckdb_columns()
-    where schema_name = 'main_marts' order by all
+    where schema_name = 'marts' order by all
 """
 
 
@@ -117,31 +117,31 @@ def test_empty_marts_keep_their_contract_types(builds):
     assert reference
     for case in ("no_customers", "no_orders"):
         assert builds[case].query(CONTRACT_TYPES_SQL) == reference, case
-    assert builds["no_customers"].query("select count(*) from main_marts.customer_features") == [(0,)]
-    assert builds["no_customers"].query("select count(*) from main_marts.customer_clusters") == [(0,)]
+    assert builds["no_customers"].query("select count(*) from marts.customer_features") == [(0,)]
+    assert builds["no_customers"].query("select count(*) from marts.customer_clusters") == [(0,)]
 
 
 def test_python_fits_are_typed_and_record_why_they_skipped(builds):
     for case in builds:
         types = dict(builds[case].query(
             "select column_name, data_type from duckdb_columns()"
-            " where schema_name = 'main_intermediate' and table_name in ('cluster_fit', 'propensity_fit')"
+            " where schema_name = 'intermediate' and table_name in ('cluster_fit', 'propensity_fit')"
             " and column_name in ('customer_id', 'category_value')"
         ))
         assert set(types.values()) == {"VARCHAR"}, (case, types)
     none = builds["no_customers"].query(
-        "select cluster_count, selection_reason from main_marts.cluster_model_selection where is_chosen"
+        "select cluster_count, selection_reason from marts.cluster_model_selection where is_chosen"
     )
     assert none[0][0] == 0 and none[0][1].startswith("skipped: no customers")
     two = builds["two_customers"].query(
-        "select cluster_count, selection_reason from main_marts.cluster_model_selection where is_chosen"
+        "select cluster_count, selection_reason from marts.cluster_model_selection where is_chosen"
     )
     assert two[0][0] == 1 and two[0][1].startswith("skipped: 2 customers")
     assert builds["two_customers"].query(
-        "select count(*), count(cluster_id), min(cluster_id) from main_marts.customer_clusters"
+        "select count(*), count(cluster_id), min(cluster_id) from marts.customer_clusters"
     ) == [(2, 2, 0)]
     skipped = builds["no_customers"].query(
-        "select diagnostic_name from main_marts.propensity_model_diagnostics"
+        "select diagnostic_name from marts.propensity_model_diagnostics"
         " where diagnostic_name like 'skipped_%' and diagnostic_value = 1 order by 1"
     )
     assert [name for (name,) in skipped] == [
@@ -164,7 +164,7 @@ def test_a_tiny_input_is_published(builds):
 def selection(build) -> pd.DataFrame:
     return build.frame(
         "select algorithm, cluster_count, inertia, skip_reason, is_chosen, selection_reason"
-        " from main_marts.cluster_model_selection"
+        " from marts.cluster_model_selection"
     )
 
 
@@ -180,7 +180,7 @@ def test_four_buyers_fit_the_k_they_support_and_skip_the_rest_with_reasons(build
         assert pd.isna(kmeans.loc[k, "inertia"])
     dbscan = rows[rows["algorithm"] == "dbscan"]
     assert dbscan["skip_reason"].item().startswith("4 customers in the fit, fewer than cluster_dbscan_min_samples (10)")
-    clusters = build.query("select count(*), count(cluster_id), count(distinct cluster_id) from main_marts.customer_clusters")
+    clusters = build.query("select count(*), count(cluster_id), count(distinct cluster_id) from marts.customer_clusters")
     assert clusters == [(4, 4, chosen["cluster_count"].item())]
 
 
@@ -195,7 +195,7 @@ def test_identical_buyers_share_one_cluster_and_dbscan_eps_0_is_skipped(builds):
     assert rows.loc[~rows["is_chosen"], "skip_reason"].notna().all()
     clusters = build.query(
         "select customer_id, is_clustered, cluster_id, cluster_description"
-        " from main_marts.customer_clusters order by customer_id"
+        " from marts.customer_clusters order by customer_id"
     )
     assert clusters[0] == ("NEVER0", False, None, "no purchases yet")
     assert {row[1:3] for row in clusters[1:]} == {(True, 0)}
@@ -206,9 +206,9 @@ def test_every_mart_of_a_five_customer_build_has_its_rows(builds):
     """customer_clusters keeps everyone; the cluster marts describe the one cluster."""
     build = builds["five_identical"]
     counts = dict(build.query(
-        "select 'customer_clusters', count(*) from main_marts.customer_clusters"
-        " union all select 'customer_features', count(*) from main_marts.customer_features"
-        " union all select 'cluster_profiles', count(distinct cluster_id) from main_marts.cluster_profiles"
-        " union all select 'customer_segments', count(*) from main_marts.customer_segments"
+        "select 'customer_clusters', count(*) from marts.customer_clusters"
+        " union all select 'customer_features', count(*) from marts.customer_features"
+        " union all select 'cluster_profiles', count(distinct cluster_id) from marts.cluster_profiles"
+        " union all select 'customer_segments', count(*) from marts.customer_segments"
     ))
     assert counts == {"customer_clusters": 5, "customer_features": 5, "cluster_profiles": 1, "customer_segments": 5}

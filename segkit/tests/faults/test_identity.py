@@ -61,7 +61,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 def person_of(build: Build, crm_ids: list[str]) -> dict[str, str | None]:
     ids = ", ".join(f"'customer:{i}'" for i in crm_ids)
     rows = build.query(
-        "select node_key, customer_id from main_intermediate.int_identity__components"
+        "select node_key, customer_id from intermediate.int_identity__components"
         f" where node_id in ({ids})"
     )
     return dict(rows)
@@ -71,7 +71,7 @@ def test_placeholder_phone_merges_nobody(build: Build) -> None:
     persons = person_of(build, PHONE_SHARERS)
     assert persons == {crm_id: crm_id for crm_id in PHONE_SHARERS}
     merged = build.query(
-        "select max(count_crm_records) from main_intermediate.int_customers__resolved"
+        "select max(count_crm_records) from intermediate.int_customers__resolved"
         f" where customer_id in ({', '.join(repr(i) for i in PHONE_SHARERS)})"
     )
     assert merged == [(1,)]
@@ -86,8 +86,8 @@ def test_orders_of_placeholder_sharers_stay_with_their_own_customer(build: Build
     wrong = build.query(
         """
         select count(*)
-        from main_intermediate.int_orders__resolved as resolved
-        inner join main_staging.stg_shop__orders as staged
+        from intermediate.int_orders__resolved as resolved
+        inner join staging.stg_shop__orders as staged
             on resolved.order_id = staged.order_id
         where staged.customer_id in ('C0', 'C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7')
             and resolved.customer_id <> staged.customer_id
@@ -98,7 +98,7 @@ def test_orders_of_placeholder_sharers_stay_with_their_own_customer(build: Build
 
 def test_shared_identifiers_reported_as_hashes_with_counts(build: Build) -> None:
     shared = build.frame(
-        "select * from main_intermediate.int_identity__shared_identifiers order by identifier_type"
+        "select * from intermediate.int_identity__shared_identifiers order by identifier_type"
     )
     excluded = shared[shared.is_excluded_from_linking]
     assert sorted(zip(excluded.identifier_type, excluded.count_crm_records)) == [
@@ -123,7 +123,7 @@ def test_internationalised_emails_are_valid(build: Build) -> None:
     # each keeps its email as an identity node (a table: views hash with the
     # session's salt, which a plain connection does not have)
     linked = build.query(
-        "select customer_id from main_intermediate.int_identity__components"
+        "select customer_id from intermediate.int_identity__components"
         " where node_type = 'email'"
         f" and customer_id in ({', '.join(repr(i) for i in UNICODE_EMAILS)})"
         " order by 1"
@@ -133,7 +133,7 @@ def test_internationalised_emails_are_valid(build: Build) -> None:
 
 def test_unicode_email_normalised_to_lower_case(build: Build) -> None:
     normalized = build.query(
-        "select email_normalized from main_staging.base_crm__customers where customer_id = 'C30'"
+        "select email_normalized from staging.base_crm__customers where customer_id = 'C30'"
     )
     assert normalized == [("josé@exämple.com",)]
 

@@ -19,7 +19,7 @@ from segkit.tests.faults.harness import PROJECT_DIR, clean_tables, dbt_build, wr
 
 AS_OF_PAYLOAD = (
     "2026-01-01' as as_of_date) select 1; "
-    "create table pwned as select * from main_staging.base_crm__customers; --"
+    "create table pwned as select * from staging.base_crm__customers; --"
 )
 
 # (var, value, text the error must contain besides the var name). Each is a separate
@@ -77,7 +77,7 @@ def test_valid_as_of_still_builds(tmp_path: Path, raw: Path) -> None:
     )
     # int_as_of_date's parents are not selected; its own SQL needs no parent when as_of is set
     assert build.ok, build.output[-3000:]
-    as_of = build.query("select as_of_date::varchar from main_intermediate.int_as_of_date")
+    as_of = build.query("select as_of_date::varchar from intermediate.int_as_of_date")
     assert as_of == [("2026-01-31",)]
 
 

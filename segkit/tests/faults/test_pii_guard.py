@@ -52,18 +52,18 @@ def leaked(tmp_path_factory: pytest.TempPathFactory):
 def test_free_text_pii_is_redacted_and_the_build_passes(redacted) -> None:
     assert redacted.ok, "\n".join(redacted.failures()) or redacted.output[-3000:]
     assert redacted.query(
-        "select city, region from main_staging.stg_crm__customers where customer_id = 'C0'"
+        "select city, region from staging.stg_crm__customers where customer_id = 'C0'"
     ) == [("Ring [redacted phone] or [redacted email]", "[redacted phone]")]
     assert redacted.query(
-        "select page_path, campaign from main_staging.stg_web__events where event_id = 'E1'"
+        "select page_path, campaign from staging.stg_web__events where event_id = 'E1'"
     ) == [("/contact?email=[redacted email]&tel=[redacted phone]", "[redacted email]")]
     assert redacted.query(
-        "select sales_channel from main_staging.stg_shop__orders where order_id = 'O0'"
+        "select sales_channel from staging.stg_shop__orders where order_id = 'O0'"
     ) == [("call [redacted phone]",)]
 
 
 def test_no_raw_pii_downstream_of_staging(redacted) -> None:
-    for schema in ("main_intermediate", "main_marts"):
+    for schema in ("intermediate", "marts"):
         tables = redacted.query(
             f"select table_name from duckdb_tables() where schema_name = '{schema}'"
         )
@@ -82,17 +82,17 @@ def test_no_raw_pii_downstream_of_staging(redacted) -> None:
 
 def test_phone_like_ids_are_not_flagged(redacted) -> None:
     assert redacted.query(
-        "select count(*) from main_staging.stg_web__events"
+        "select count(*) from staging.stg_web__events"
         f" where session_id = '{PHONE_LIKE_SESSION_ID}'"
     )[0][0] > 0
     assert redacted.query(
-        "select count_pii_like_values from main_intermediate.int_privacy__pii_scan"
+        "select count_pii_like_values from intermediate.int_privacy__pii_scan"
         " where model_name = 'stg_web__events' and column_name = 'session_id'"
     ) == [(0,)]
     # the scan covered the free-text columns of staging and intermediate outputs
     scanned = set(
         redacted.query(
-            "select model_name, column_name from main_intermediate.int_privacy__pii_scan"
+            "select model_name, column_name from intermediate.int_privacy__pii_scan"
         )
     )
     assert {("stg_crm__customers", "city"), ("stg_web__events", "page_path"),
@@ -104,12 +104,12 @@ def test_pii_in_an_id_stops_the_marts_before_publication(leaked) -> None:
     failures = leaked.failures()
     assert any("no_raw_pii_before_marts" in line for line in failures), leaked.output[-3000:]
     assert leaked.query(
-        "select count_pii_like_values from main_intermediate.int_privacy__pii_scan"
+        "select count_pii_like_values from intermediate.int_privacy__pii_scan"
         " where model_name = 'stg_web__events' and column_name = 'anonymous_id'"
     )[0][0] > 0
     assert leaked.query(
-        "select count(*) from duckdb_tables() where schema_name = 'main_marts'"
+        "select count(*) from duckdb_tables() where schema_name = 'marts'"
     ) == [(0,)]
-    assert "SKIP relation main_marts.customer_features" in leaked.output or any(
+    assert "SKIP relation marts.customer_features" in leaked.output or any(
         "customer_features" in line for line in leaked.failures() if "SKIP" in line
     )

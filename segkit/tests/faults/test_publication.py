@@ -134,7 +134,7 @@ def test_a_successful_build_publishes_every_public_mart(folder, first_build):
         features = con.execute("select count(*) from customer_features").fetchone()[0]
     assert tables == public_marts() | {"_publication"}
     assert set(row["published_tables"].split(", ")) == public_marts()
-    assert features == build.query("select count(*) from main_marts.customer_features")[0][0]
+    assert features == build.query("select count(*) from marts.customer_features")[0][0]
     assert row["as_of_date"] is not None
     # no temporary file or write-ahead log is left beside the publication
     assert sorted(path.name for path in published(folder).parent.iterdir()) == ["db.duckdb"]
@@ -184,14 +184,14 @@ def test_publication_is_the_last_on_run_end_hook():
 
 
 def test_the_cli_publishes_a_database_and_keeps_the_previous_file_on_failure(tmp_path):
-    """python -m segkit.publish, without dbt: every main_marts table but the time spine."""
+    """python -m segkit.publish, without dbt: every marts table but the time spine."""
     from segkit import publish
 
     source = tmp_path / "build.duckdb"
     with duckdb.connect(str(source)) as con:
-        con.execute("create schema main_marts")
-        con.execute("create table main_marts.customer_features as select 'c1' as customer_id, date '2026-06-30' as as_of_date")
-        con.execute("create table main_marts.metricflow_time_spine as select date '2026-06-30' as date_day")
+        con.execute("create schema marts")
+        con.execute("create table marts.customer_features as select 'c1' as customer_id, date '2026-06-30' as as_of_date")
+        con.execute("create table marts.metricflow_time_spine as select date '2026-06-30' as date_day")
     assert publish.main(["--database", str(source)]) == 0
     target = tmp_path / "published" / "build.duckdb"
     with duckdb.connect(str(target), read_only=True) as con:

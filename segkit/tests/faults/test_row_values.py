@@ -190,7 +190,7 @@ def test_bad_order_values_are_quarantined(build: Build, order_id: str, reason: s
 
 def test_quarantine_shows_the_raw_amount(build: Build) -> None:
     row = build.frame(
-        """select raw_values from main_staging.stg_audit__quarantined_rows
+        """select raw_values from staging.stg_audit__quarantined_rows
            where natural_key = 'O-COMMA'"""
     )
     assert "amount_raw=12,50" in row.raw_values[0]
@@ -198,7 +198,7 @@ def test_quarantine_shows_the_raw_amount(build: Build) -> None:
 
 def test_valid_order_variants_are_kept_in_utc(build: Build) -> None:
     kept = build.frame(
-        """select order_id, amount_local, ordered_at from main_staging.stg_shop__orders
+        """select order_id, amount_local, ordered_at from staging.stg_shop__orders
            where order_id in ('O-DOT', 'O-TS-14', 'O-NAIVE', 'O-ZULU')"""
     ).set_index("order_id")
     assert kept.loc["O-DOT", "amount_local"] == 12.5
@@ -264,9 +264,9 @@ def test_no_unplanted_row_is_quarantined(build: Build) -> None:
 
 def test_absent_optional_columns_are_typed_nulls(build: Build) -> None:
     assert build.query(
-        "select count(*) from main_staging.stg_shop__orders where sales_channel != 'unknown'"
+        "select count(*) from staging.stg_shop__orders where sales_channel != 'unknown'"
     ) == [(0,)]
-    assert build.query("select count(phone_raw) from main_staging.base_crm__customers") == [(0,)]
+    assert build.query("select count(phone_raw) from staging.base_crm__customers") == [(0,)]
 
 
 STAGED_TIMESTAMPS = {
@@ -282,7 +282,7 @@ def test_staged_timestamps_do_not_depend_on_the_machine_time_zone(
     build: Build, build_new_york: Build, model: str
 ) -> None:
     key, columns = STAGED_TIMESTAMPS[model]
-    sql = f"select {key}, {columns} from main_staging.{model} order by {key}"
+    sql = f"select {key}, {columns} from staging.{model} order by {key}"
     utc, new_york = build.frame(sql), build_new_york.frame(sql)
     assert len(utc) > 0
     pd.testing.assert_frame_equal(utc, new_york)

@@ -67,12 +67,12 @@ def test_salt_is_in_no_view_definition(build) -> None:
 def test_hashes_use_the_salt(build) -> None:
     """The salt is really applied: a stored hash equals sha256(salt || email)."""
     email, customer_id = build.query(
-        "select email_normalized, customer_id from main_staging.base_crm__customers"
+        "select email_normalized, customer_id from staging.base_crm__customers"
         " where record_outcome = 'kept' and email_normalized is not null"
         " order by customer_id limit 1"
     )[0]
     stored = build.query(
-        "select email_hash from main_intermediate.int_customers__resolved"
+        "select email_hash from intermediate.int_customers__resolved"
         f" where customer_id = '{customer_id}'"
     )
     expected = hashlib.sha256((SALT + email).encode()).hexdigest()
@@ -81,7 +81,7 @@ def test_hashes_use_the_salt(build) -> None:
 
 def test_view_read_without_the_plugin_gives_no_hash(build) -> None:
     """A read-only reader of the staging view never sees (nor can compute) the salt."""
-    assert build.query("select count(email_hash) from main_staging.stg_crm__customers") == [(0,)]
+    assert build.query("select count(email_hash) from staging.stg_crm__customers") == [(0,)]
 
 
 def test_unset_salt_warns(tmp_path: Path, raw: Path, monkeypatch: pytest.MonkeyPatch) -> None:
