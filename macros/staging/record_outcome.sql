@@ -47,8 +47,10 @@
     validated_cte and the CTEs it reads must be declared with inline_cte(): each
     branch recomputes them rather than DuckDB materialising them, because
     recomputing the row-local casts is cheaper than spilling a copy of every raw
-    row. -#}
+    row. The macro checks this itself (assert_ctes_inlined): a base model whose CTE
+    before this call lacks inline_cte() fails to compile, naming the CTE. -#}
 {% macro record_outcome_ctes(validated_cte, natural_key, version_order) -%}
+{%- do segmentation.assert_ctes_inlined() -%}
 keys_with_several_rows as (
 
     select {{ natural_key }} as repeated_key
@@ -129,6 +131,28 @@ final as (
     select * from repeated_rows
 
 )
+{%- endmacro %}
+
+{#- Fails compilation when a CTE written before the record_outcome_ctes() call of the
+    current model is not declared `name as {{ segmentation.inline_cte() }} (`: each
+    branch of record_outcome_ctes reads them, and DuckDB would otherwise materialise
+    a copy of every raw row (83 s -> 47 s for base_web__events at 1M customers). The
+    rule is checked here rather than kept by hand, so a new source cannot miss it. -#}
+{% macro assert_ctes_inlined() -%}
+    {%- set raw_code = model.raw_code if model is mapping and 'raw_code' in model else '' -%}
+    {%- set head = raw_code.split('record_outcome_ctes(')[0] -%}
+    {%- set cte_headers = modules.re.findall('(?m)^[ \\t]*([a-z_][a-z0-9_]*)[ \\t]+as[ \\t]+([^\\n]*?)\\($', head) -%}
+    {%- set missing = [] -%}
+    {%- for name, between in cte_headers if 'inline_cte' not in between -%}
+        {%- do missing.append(name) -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {%- do exceptions.raise_compiler_error(
+            model.name ~ ': the CTEs before record_outcome_ctes() must be declared `name as '
+            ~ '{{ segmentation.inline_cte() }} (` (macros/staging/record_outcome.sql); missing: '
+            ~ missing | join(', ')
+        ) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The keyword that keeps an engine from materialising a CTE read several times:

@@ -1,0 +1,63 @@
+"""Conventions of the base models that a macro enforces instead of a person.
+
+record_outcome_ctes() reads the base model's `validated` CTE in two branches; every
+CTE before it must be declared `name as {{ segmentation.inline_cte() }} (` or DuckDB
+keeps a copy of every raw row (issue "Performance", item 4: no hand-kept rituals).
+The macro checks the model's raw code at parse time; this test removes the keyword
+from one CTE of a copy of the project and expects `dbt parse` to fail naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from segkit.tests.faults.harness import DBT, PROJECT_DIR
+
+COPIED = (".dbtignore", "dbt_project.yml", "models", "macros", "seeds", "tests", "analyses", "python_models")
+BASE_MODEL = Path("models/staging/shop/base/base_shop__orders.sql")
+INLINED = "fingerprinted as {{ segmentation.inline_cte() }} ("
+
+
+def parse(project: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(project / "target"),
+        "DBT_LOG_PATH": str(project / "logs"),
+        "SEG_DUCKDB_PATH": str(project / "db.duckdb"),
+        "SEG_TARGET": "duckdb",
+    }
+    return subprocess.run(
+        [str(DBT), "parse", "--no-partial-parse"],
+        cwd=project, env=env, capture_output=True, text=True, check=False,
+    )
+
+
+def copy_project(destination: Path) -> Path:
+    for name in COPIED:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    (destination / "segkit").symlink_to(PROJECT_DIR / "segkit")
+    return destination
+
+
+def test_base_model_cte_without_inline_cte_fails_to_parse(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    model = project / BASE_MODEL
+    text = model.read_text()
+    assert INLINED in text, "the fixture CTE moved: update INLINED"
+
+    intact = parse(project)
+    assert intact.returncode == 0, intact.stdout[-2000:]
+
+    model.write_text(text.replace(INLINED, "fingerprinted as ("))
+    broken = parse(project)
+    assert broken.returncode != 0
+    assert "base_shop__orders" in broken.stdout
+    assert "missing: fingerprinted" in broken.stdout
