@@ -20,13 +20,17 @@
 -- depends_on: {{ ref('customer_propensity_scores') }}
 -- depends_on: {{ ref('customer_rfm_scores') }}
 -- depends_on: {{ ref('customer_segments') }}
+-- depends_on: {{ ref('propensity_calibration') }}
 -- depends_on: {{ ref('propensity_model_diagnostics') }}
 -- depends_on: {{ ref('segment_drift') }}
+-- depends_on: {{ ref('segment_experiment_results') }}
 -- depends_on: {{ ref('segment_feature_history') }}
 -- depends_on: {{ ref('segment_history') }}
 -- depends_on: {{ ref('segment_kpis') }}
+-- depends_on: {{ ref('segment_kpis_history') }}
 -- depends_on: {{ ref('segment_membership') }}
 -- depends_on: {{ ref('segment_membership_history') }}
+-- depends_on: {{ ref('segment_offer_history') }}
 -- depends_on: {{ ref('segment_offers') }}
 {%- set gated = [] -%}
 {%- if execute -%}

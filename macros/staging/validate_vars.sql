@@ -7,6 +7,7 @@
         'raw_format': 'identifier',
         'raw_database': 'optional_identifier',
         'raw_schema': 'identifier',
+        'accept_new_raw_source': 'boolean',
         'as_of': 'optional_date',
         'exact_aggregate_decimals': 'integer',
         'publish_marts': 'boolean',
@@ -26,6 +27,7 @@
         'web_channels': 'identifier_list',
         'email_event_types': 'identifier_list',
         'consent_purposes': 'identifier_list',
+        'email_unsubscribe_revokes_purpose': 'identifier',
         'max_utc_offset_minutes': 'integer',
         'identity_max_customers_per_device': 'integer',
         'identity_propagation_rounds': 'integer',
@@ -46,6 +48,14 @@
         'segment_drift_psi_threshold': 'number',
         'segment_min_share': 'number',
         'segment_time_spine_start_date': 'date',
+        'holdout_share': 'share',
+        'holdout_salt': 'text',
+        'experiment_readout_days': 'integer',
+        'experiment_alpha': 'share',
+        'experiment_power': 'share',
+        'experiment_min_arm_customers': 'integer',
+        'experiment_target_uplift': 'number',
+        'experiment_output_decimals': 'integer',
         'cluster_unclustered_description': 'text',
         'cluster_features': 'identifier_list',
         'cluster_log1p_features': 'identifier_list',
@@ -93,9 +103,8 @@
         'pii_hash_columns': 'identifier_list',
         'fairness_min_ratio': 'number',
         'fairness_group_columns': 'identifier_list',
+        'ab_offer': 'text',
         'ab_segment': 'text',
-        'ab_holdout_percent': 'number',
-        'ab_window_days': 'integer',
         'check_segment': 'text',
         'check_sample_size': 'integer',
     }) -}}
@@ -163,6 +172,10 @@
     {%- elif kind == 'number' -%}
         {%- if not is_number -%}
             {{- return("expected a number") -}}
+        {%- endif -%}
+    {%- elif kind == 'share' -%}
+        {%- if not (is_number and 0 <= value < 1) -%}
+            {{- return("expected a number in [0, 1)") -}}
         {%- endif -%}
     {%- elif kind == 'boolean' -%}
         {%- if value is not boolean -%}

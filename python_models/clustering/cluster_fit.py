@@ -1148,41 +1148,41 @@ def model(dbt, session):
         materialized="table",
         packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "scipy==1.17.1", "threadpoolctl==3.8.0"],
     )
-    # dbt only passes config keys that appear literally in dbt.config.get("...") calls.
+    # dbt only passes meta keys that appear literally in dbt.config.meta_get("...") calls.
     config = config_from_settings(
         {
-            "cluster_features": dbt.config.get("cluster_features"),
-            "cluster_log1p_features": dbt.config.get("cluster_log1p_features"),
-            "cluster_categorical_features": dbt.config.get("cluster_categorical_features"),
-            "cluster_impute": dbt.config.get("cluster_impute"),
-            "cluster_scaler": dbt.config.get("cluster_scaler"),
-            "cluster_pca_components": dbt.config.get("cluster_pca_components"),
-            "cluster_algorithms": dbt.config.get("cluster_algorithms"),
-            "cluster_agglomerative_linkages": dbt.config.get("cluster_agglomerative_linkages"),
-            "cluster_k_min": dbt.config.get("cluster_k_min"),
-            "cluster_k_max": dbt.config.get("cluster_k_max"),
-            "cluster_sample_size": dbt.config.get("cluster_sample_size"),
-            "cluster_metric_sample_size": dbt.config.get("cluster_metric_sample_size"),
-            "cluster_agglomerative_sample_size": dbt.config.get("cluster_agglomerative_sample_size"),
-            "cluster_random_seed": dbt.config.get("cluster_random_seed"),
-            "cluster_kmeans_n_init": dbt.config.get("cluster_kmeans_n_init"),
-            "cluster_minibatch_batch_size": dbt.config.get("cluster_minibatch_batch_size"),
-            "cluster_gmm_covariance_type": dbt.config.get("cluster_gmm_covariance_type"),
-            "cluster_selection_criterion": dbt.config.get("cluster_selection_criterion"),
-            "cluster_selection_fallback": dbt.config.get("cluster_selection_fallback"),
-            "cluster_min_share": dbt.config.get("cluster_min_share"),
-            "cluster_production_algorithm": dbt.config.get("cluster_production_algorithm"),
-            "cluster_bootstrap_rounds": dbt.config.get("cluster_bootstrap_rounds"),
-            "cluster_gap_references": dbt.config.get("cluster_gap_references"),
-            "cluster_dbscan_min_samples": dbt.config.get("cluster_dbscan_min_samples"),
-            "cluster_order_feature": dbt.config.get("cluster_order_feature"),
-            "cluster_refit": dbt.config.get("cluster_refit"),
-            "cluster_refit_after_days": dbt.config.get("cluster_refit_after_days"),
-            "cluster_refit_drift_threshold": dbt.config.get("cluster_refit_drift_threshold"),
+            "cluster_features": dbt.config.meta_get("cluster_features"),
+            "cluster_log1p_features": dbt.config.meta_get("cluster_log1p_features"),
+            "cluster_categorical_features": dbt.config.meta_get("cluster_categorical_features"),
+            "cluster_impute": dbt.config.meta_get("cluster_impute"),
+            "cluster_scaler": dbt.config.meta_get("cluster_scaler"),
+            "cluster_pca_components": dbt.config.meta_get("cluster_pca_components"),
+            "cluster_algorithms": dbt.config.meta_get("cluster_algorithms"),
+            "cluster_agglomerative_linkages": dbt.config.meta_get("cluster_agglomerative_linkages"),
+            "cluster_k_min": dbt.config.meta_get("cluster_k_min"),
+            "cluster_k_max": dbt.config.meta_get("cluster_k_max"),
+            "cluster_sample_size": dbt.config.meta_get("cluster_sample_size"),
+            "cluster_metric_sample_size": dbt.config.meta_get("cluster_metric_sample_size"),
+            "cluster_agglomerative_sample_size": dbt.config.meta_get("cluster_agglomerative_sample_size"),
+            "cluster_random_seed": dbt.config.meta_get("cluster_random_seed"),
+            "cluster_kmeans_n_init": dbt.config.meta_get("cluster_kmeans_n_init"),
+            "cluster_minibatch_batch_size": dbt.config.meta_get("cluster_minibatch_batch_size"),
+            "cluster_gmm_covariance_type": dbt.config.meta_get("cluster_gmm_covariance_type"),
+            "cluster_selection_criterion": dbt.config.meta_get("cluster_selection_criterion"),
+            "cluster_selection_fallback": dbt.config.meta_get("cluster_selection_fallback"),
+            "cluster_min_share": dbt.config.meta_get("cluster_min_share"),
+            "cluster_production_algorithm": dbt.config.meta_get("cluster_production_algorithm"),
+            "cluster_bootstrap_rounds": dbt.config.meta_get("cluster_bootstrap_rounds"),
+            "cluster_gap_references": dbt.config.meta_get("cluster_gap_references"),
+            "cluster_dbscan_min_samples": dbt.config.meta_get("cluster_dbscan_min_samples"),
+            "cluster_order_feature": dbt.config.meta_get("cluster_order_feature"),
+            "cluster_refit": dbt.config.meta_get("cluster_refit"),
+            "cluster_refit_after_days": dbt.config.meta_get("cluster_refit_after_days"),
+            "cluster_refit_drift_threshold": dbt.config.meta_get("cluster_refit_drift_threshold"),
         }
     )
     features = read_columns(dbt.ref("int_customers__cluster_population"), [*input_columns(config), "as_of_date"])
     as_of = pd.to_datetime(features["as_of_date"]).max().date() if len(features) else None
-    full_refresh = str(dbt.config.get("cluster_full_refresh")).lower() == "true"
+    full_refresh = str(dbt.config.meta_get("cluster_full_refresh")).lower() == "true"
     previous = read_previous_output(dbt, session, full_refresh)
     return for_warehouse(run_life_cycle(features.drop(columns="as_of_date"), config, previous, as_of), session)

@@ -3,9 +3,15 @@
 Trains a classifier on the back-dated training snapshot of
 ``int_customers__propensity_features`` (features as of as_of - horizon, label = top
 share of revenue in the following horizon), reports stratified cross-validated
-ROC-AUC and impurity feature importances, then scores every customer on the scoring
-snapshot (features as of as_of, same formulas). Returns one sparse table keyed by
-``record_type`` (score / metric / importance) that SQL models publish.
+ROC-AUC, PR-AUC, precision in the top decile, calibration (Brier score, reliability
+table by probability decile) and impurity feature importances, then scores every
+customer on the scoring snapshot (features as of as_of, same formulas).
+
+Out of time: a second classifier is fitted on the snapshot one horizon earlier
+(``out_of_time_training``: features as of as_of - 2 x horizon, labels from the horizon
+after it) and scores the training snapshot, whose labels end at as_of: the same
+metrics on customers and a period the model never saw. Returns one sparse table keyed
+by ``record_type`` (score / metric / importance / calibration) that SQL models publish.
 
 No ``from __future__ import annotations``: dbt-duckdb executes the file outside
 ``sys.modules``.
@@ -16,7 +22,8 @@ import ast
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 ID_COLUMNS = ("customer_id", "snapshot_name", "snapshot_date", "future_revenue", "is_target")
@@ -27,10 +34,17 @@ NEVER_BOUGHT = -1.0
 RECORD_DTYPES = {
     "record_type": "string", "classifier": "string", "customer_id": "string",
     "snapshot_date": "datetime64[us]", "name": "string", "value": "float64",
+    "evaluation": "string", "probability_bin": "float64",
 }
+# Snapshots of int_customers__propensity_features, by role.
+TRAINING, SCORING, OUT_OF_TIME_TRAINING = "training", "scoring", "out_of_time_training"
+# Precision in the top decile and the reliability table use tenths of customers / of
+# the probability range: the decile is the definition, not a tuning knob.
+DECILES = 10
 # Metric names (value 1) that record why a step was skipped; the names say why.
 SKIPPED_CROSS_VALIDATION = "skipped_cross_validation_class_smaller_than_folds"
 SKIPPED_CLASSIFIER = "skipped_classifier_fit_single_class_scored_positive_share"
+SKIPPED_OUT_OF_TIME = "skipped_out_of_time_check_single_class_or_no_rows"
 
 
 def to_pandas(relation) -> pd.DataFrame:
@@ -85,15 +99,106 @@ def make_classifier(kind: str, n_estimators: int, seed: int):
     raise ValueError(f"unknown classifier {kind!r}: use random_forest or gradient_boosting")
 
 
-def cross_validated_auc(
+def precision_in_top_share(target: np.ndarray, scores: np.ndarray, share: float = 1 / DECILES) -> float:
+    """Share of positives among the ceil(share x n) highest scores. Customers tied at
+    the cut-off count with their group's positive rate (the expectation over every
+    order of the ties), so the answer does not depend on row order. NaN without rows."""
+    n = len(scores)
+    if n == 0:
+        return np.nan
+    k = int(np.ceil(share * n))
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_target = scores[order], target[order].astype(float)
+    cutoff = sorted_scores[k - 1]
+    above = sorted_scores > cutoff
+    tied = sorted_scores == cutoff
+    return float((sorted_target[above].sum() + (k - above.sum()) * sorted_target[tied].mean()) / k)
+
+
+def calibration_table(target: np.ndarray, scores: np.ndarray, bins: int = DECILES) -> pd.DataFrame:
+    """Reliability table: customers per probability decile ([0, 0.1), ..., [0.9, 1.0],
+    numbered 1..bins), their mean score and observed positive rate. Empty bins are
+    left out."""
+    index = np.minimum((np.asarray(scores, dtype=float) * bins).astype(int), bins - 1) + 1
+    frame = pd.DataFrame({"probability_bin": index, "score": scores, "target": np.asarray(target, dtype=float)})
+    table = frame.groupby("probability_bin").agg(
+        count_customers=("target", "size"), mean_predicted_probability=("score", "mean"),
+        observed_positive_rate=("target", "mean"),
+    )
+    return table.reset_index().astype({"probability_bin": "float64", "count_customers": "float64"})
+
+
+def expected_calibration_error(table: pd.DataFrame) -> float:
+    """Sum over bins of (customers in bin / customers) x |mean score - positive rate|."""
+    total = table["count_customers"].sum()
+    if total == 0:
+        return np.nan
+    gaps = (table["mean_predicted_probability"] - table["observed_positive_rate"]).abs()
+    return float((table["count_customers"] * gaps).sum() / total)
+
+
+def classification_metrics(target: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """ROC-AUC, PR-AUC (average precision), precision in the top decile, Brier score
+    and expected calibration error of scores against a boolean target. The ranking
+    metrics are NaN with a single class, everything NaN without rows."""
+    target = np.asarray(target, dtype=bool)
+    scores = np.asarray(scores, dtype=float)
+    both_classes = len(np.unique(target)) == 2
+    return {
+        "roc_auc": float(roc_auc_score(target, scores)) if both_classes else np.nan,
+        "pr_auc": float(average_precision_score(target, scores)) if both_classes else np.nan,
+        "precision_top_decile": precision_in_top_share(target, scores),
+        "brier_score": float(brier_score_loss(target, scores)) if len(target) else np.nan,
+        "expected_calibration_error": expected_calibration_error(calibration_table(target, scores)),
+    }
+
+
+def cross_validate(
     features: np.ndarray, target: np.ndarray, kind: str, n_estimators: int, folds: int, seed: int
-) -> np.ndarray:
-    """ROC-AUC of each stratified fold; empty when a class has fewer members than folds
-    (also with 0 or fewer rows than folds)."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Stratified k-fold: the metrics of each fold (one row per fold, the columns of
+    classification_metrics) and every row's out-of-fold score. Empty (and NaN scores)
+    when a class has fewer members than folds (also with 0 or fewer rows than folds)."""
+    out_of_fold = np.full(len(target), np.nan)
     if len(target) == 0 or np.bincount(target.astype(int), minlength=2).min() < folds:
-        return np.array([])
+        return pd.DataFrame(columns=list(classification_metrics(np.array([]), np.array([])))), out_of_fold
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return cross_val_score(make_classifier(kind, n_estimators, seed), features, target, cv=splitter, scoring="roc_auc")
+    per_fold = []
+    for train_index, test_index in splitter.split(features, target):
+        classifier = make_classifier(kind, n_estimators, seed).fit(features[train_index], target[train_index])
+        out_of_fold[test_index] = classifier.predict_proba(features[test_index])[:, 1]
+        per_fold.append(classification_metrics(target[test_index], out_of_fold[test_index]))
+    return pd.DataFrame(per_fold), out_of_fold
+
+
+def out_of_time_check(
+    frame: pd.DataFrame, columns: list[str], kind: str, n_estimators: int, seed: int,
+    training_sample_size: int | None = None,
+) -> tuple[dict[str, float], pd.DataFrame | None]:
+    """Fit on the out_of_time_training snapshot, score the training snapshot one
+    horizon later and measure against its labels; both capped by the seeded sample
+    of the main fit (the training snapshot's sample is the one cross-validated).
+    Returns oot_* metrics and the reliability table; the metrics say skipped when
+    either snapshot is empty or the fit snapshot has one class."""
+    fit_rows = sample_training(frame[frame["snapshot_name"] == OUT_OF_TIME_TRAINING], training_sample_size, seed)
+    evaluated = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size, seed)
+    fit_target = fit_rows["is_target"].astype(bool).to_numpy()
+    evaluated_target = evaluated["is_target"].astype(bool).to_numpy()
+    metrics = {
+        "oot_training_customers": float(len(fit_rows)),
+        "oot_positive_share_training": float(fit_target.mean()) if len(fit_target) else np.nan,
+        "oot_evaluated_customers": float(len(evaluated)),
+        "oot_positive_share_evaluated": float(evaluated_target.mean()) if len(evaluated_target) else np.nan,
+    }
+    if len(np.unique(fit_target)) < 2 or len(evaluated) == 0:
+        return {**metrics, SKIPPED_OUT_OF_TIME: 1.0}, None
+    classifier = make_classifier(kind, n_estimators, seed).fit(feature_matrix(fit_rows, columns), fit_target)
+    scores = classifier.predict_proba(feature_matrix(evaluated, columns))[:, 1]
+    measured = classification_metrics(evaluated_target, scores)
+    return (
+        {**metrics, **{f"oot_{name}": value for name, value in measured.items()}},
+        calibration_table(evaluated_target, scores),
+    )
 
 
 def fit_propensity(
@@ -122,21 +227,43 @@ def _fit_propensity(
     training_sample_size: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     frame = frame.sort_values(["snapshot_name", "customer_id"], kind="stable").reset_index(drop=True)
-    training = sample_training(frame[frame["snapshot_name"] == "training"], training_sample_size, seed)
-    scoring = frame[frame["snapshot_name"] == "scoring"]
+    training = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size, seed)
+    scoring = frame[frame["snapshot_name"] == SCORING]
     columns = feature_columns(frame)
     features = feature_matrix(training, columns)
     target = training["is_target"].astype(bool).to_numpy()
-    fold_aucs = cross_validated_auc(features, target, kind, n_estimators, folds, seed)
+    per_fold, out_of_fold = cross_validate(features, target, kind, n_estimators, folds, seed)
+    fold_aucs = per_fold["roc_auc"].to_numpy(dtype=float)
+    cross_validated = len(fold_aucs) > 0
+    pooled = classification_metrics(target, out_of_fold) if cross_validated else {}
     metrics = {
         "training_customers": float(len(training)),
         "positive_share": float(target.mean()) if len(target) else np.nan,
-        "cv_roc_auc_mean": float(fold_aucs.mean()) if len(fold_aucs) else np.nan,
-        "cv_roc_auc_std": float(fold_aucs.std()) if len(fold_aucs) else np.nan,
+        "cv_roc_auc_mean": float(fold_aucs.mean()) if cross_validated else np.nan,
+        "cv_roc_auc_std": float(fold_aucs.std()) if cross_validated else np.nan,
         **{f"cv_roc_auc_fold_{i + 1}": float(auc) for i, auc in enumerate(fold_aucs)},
+        "cv_pr_auc_mean": float(per_fold["pr_auc"].mean()) if cross_validated else np.nan,
+        "cv_pr_auc_std": float(per_fold["pr_auc"].astype(float).std(ddof=0)) if cross_validated else np.nan,
+        "cv_precision_top_decile_mean": (
+            float(per_fold["precision_top_decile"].mean()) if cross_validated else np.nan
+        ),
+        "cv_brier_score": pooled.get("brier_score", np.nan),
+        "cv_expected_calibration_error": pooled.get("expected_calibration_error", np.nan),
     }
-    if len(fold_aucs) == 0:
+    if not cross_validated:
         metrics[SKIPPED_CROSS_VALIDATION] = 1.0
+    out_of_time_metrics, out_of_time_table = out_of_time_check(
+        frame, columns, kind, n_estimators, seed, training_sample_size
+    )
+    metrics.update(out_of_time_metrics)
+    calibration = [
+        table.assign(evaluation=evaluation)
+        for evaluation, table in (
+            ("cross_validated", calibration_table(target, out_of_fold) if cross_validated else None),
+            ("out_of_time", out_of_time_table),
+        )
+        if table is not None
+    ]
     if len(np.unique(target)) < 2:
         # One class (or no training rows): nothing to learn; every customer gets the
         # positive share of the training snapshot, 0 without training rows (nobody was
@@ -158,12 +285,30 @@ def _fit_propensity(
         ),
         "metric": pd.DataFrame({"name": list(metrics), "value": list(metrics.values())}),
         "importance": pd.DataFrame({"name": columns, "value": importances}),
+        "calibration": calibration_records(calibration),
     }
 
 
+def calibration_records(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Reliability tables (one per evaluation) as long records: one per evaluation,
+    probability bin and measure (name), the measure in value."""
+    columns = ["evaluation", "probability_bin", "name", "value"]
+    if not tables:
+        return pd.DataFrame(columns=columns)
+    wide = pd.concat(tables, ignore_index=True)
+    return wide.melt(
+        id_vars=["evaluation", "probability_bin"],
+        value_vars=["count_customers", "mean_predicted_probability", "observed_positive_rate"],
+        var_name="name", value_name="value",
+    )[columns]
+
+
 def to_records(results: dict[str, pd.DataFrame], kind: str) -> pd.DataFrame:
-    """Stack the result tables into one sparse table keyed by record_type."""
-    records = pd.concat([frame.assign(record_type=name) for name, frame in results.items()], ignore_index=True)
+    """Stack the result tables into one sparse table keyed by record_type (empty ones
+    left out: pandas would otherwise type the columns from them)."""
+    records = pd.concat(
+        [frame.assign(record_type=name) for name, frame in results.items() if len(frame)], ignore_index=True
+    )
     records["classifier"] = kind
     typed = {}
     for column, dtype in RECORD_DTYPES.items():
@@ -183,13 +328,13 @@ def model(dbt, session):
         packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "threadpoolctl==3.8.0"],
     )
     frame = to_pandas(dbt.ref("int_customers__propensity_features"))
-    kind = str(parse_config_value(dbt.config.get("propensity_classifier")))
+    kind = str(parse_config_value(dbt.config.meta_get("propensity_classifier")))
     results = fit_propensity(
         frame,
         kind=kind,
-        n_estimators=int(parse_config_value(dbt.config.get("propensity_n_estimators"))),
-        folds=int(parse_config_value(dbt.config.get("propensity_cv_folds"))),
-        seed=int(parse_config_value(dbt.config.get("cluster_random_seed"))),
-        training_sample_size=int(parse_config_value(dbt.config.get("propensity_training_sample_size"))),
+        n_estimators=int(parse_config_value(dbt.config.meta_get("propensity_n_estimators"))),
+        folds=int(parse_config_value(dbt.config.meta_get("propensity_cv_folds"))),
+        seed=int(parse_config_value(dbt.config.meta_get("cluster_random_seed"))),
+        training_sample_size=int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size"))),
     )
     return for_warehouse(to_records(results, kind), session)

@@ -6,11 +6,12 @@ import propensity_fit as pf
 import pytest
 
 
-def snapshots(n: int, seed: int, signal: bool = True) -> pd.DataFrame:
-    """Training + scoring snapshots where past revenue_90d drives the target."""
+def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = ("training", "scoring")) -> pd.DataFrame:
+    """Snapshots (training + scoring unless names says otherwise) where past
+    revenue_90d drives the target of every labelled snapshot."""
     rng = np.random.default_rng(seed)
     frames = []
-    for name in ("training", "scoring"):
+    for name in names:
         revenue = rng.lognormal(4, 1, n)
         recency = rng.integers(0, 300, n).astype(float)
         recency[::7] = np.nan
@@ -19,7 +20,7 @@ def snapshots(n: int, seed: int, signal: bool = True) -> pd.DataFrame:
             "snapshot_date": pd.Timestamp("2026-01-01"), "revenue_90d": revenue,
             "days_since_last_order": recency, "noise": rng.normal(size=n),
         })
-        if name == "training":
+        if name != "scoring":
             frame["is_target"] = revenue > np.quantile(revenue, 0.9) if signal else False
             frame["future_revenue"] = revenue
         frames.append(frame)
@@ -52,7 +53,10 @@ def test_single_class_training_reports_missing_auc_instead_of_failing():
 
 def test_records_are_keyed_by_type():
     records = pf.to_records(pf.fit_propensity(snapshots(100, 5), "random_forest", 10, 3, 1), "random_forest")
-    assert set(records["record_type"]) == {"score", "metric", "importance"}
+    assert set(records["record_type"]) == {"score", "metric", "importance", "calibration"}
+    calibration = records[records["record_type"] == "calibration"]
+    assert set(calibration["evaluation"]) == {"cross_validated"}
+    assert calibration["probability_bin"].between(1, 10).all()
 
 
 def test_unknown_classifier_is_rejected():
@@ -120,3 +124,129 @@ def test_scoring_rows_without_training_rows_score_zero_not_null():
     results = pf.fit_propensity(frame, "random_forest", 10, 5, 1)
     assert results["score"]["value"].tolist() == [0.0] * len(frame)
     assert results["metric"].set_index("name")["value"][pf.SKIPPED_CLASSIFIER] == 1.0
+
+
+# --- diagnostics: PR-AUC, top decile, calibration, out of time --------------
+
+
+def test_metrics_of_a_hand_computed_case():
+    """Ten customers, positives ranked 1st and 3rd, one per probability decile.
+    ROC-AUC: 0.9 beats all 8 negatives, 0.7 beats 7 of them: 15/16. Average precision:
+    (1/1 + 2/3) / 2. Top decile: the one highest score, a positive. Brier: the mean
+    of (score - label)^2 = 1.6525 / 10. ECE: one customer per bin, the mean |score - label|."""
+    target = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    metrics = pf.classification_metrics(target, scores)
+    assert metrics["roc_auc"] == pytest.approx(15 / 16)
+    assert metrics["pr_auc"] == pytest.approx((1 + 2 / 3) / 2)
+    assert metrics["precision_top_decile"] == pytest.approx(1.0)
+    assert metrics["brier_score"] == pytest.approx(0.16525)
+    assert metrics["expected_calibration_error"] == pytest.approx(0.335)
+    table = pf.calibration_table(target, scores)
+    assert table["probability_bin"].tolist() == list(range(1, 11))
+    assert (table["count_customers"] == 1).all()
+
+
+def test_calibration_table_groups_by_probability_decile_by_hand():
+    """Bin 2 holds 0.12 and 0.18 (one positive), bin 10 holds 0.91 and 0.95 (both
+    positive): ECE = 0.5 x |0.15 - 0.5| + 0.5 x |0.93 - 1|."""
+    table = pf.calibration_table(np.array([0, 1, 1, 1], dtype=bool), np.array([0.12, 0.18, 0.91, 0.95]))
+    assert table.to_dict("list") == {
+        "probability_bin": [2.0, 10.0], "count_customers": [2.0, 2.0],
+        "mean_predicted_probability": [pytest.approx(0.15), pytest.approx(0.93)],
+        "observed_positive_rate": [0.5, 1.0],
+    }
+    assert pf.expected_calibration_error(table) == pytest.approx(0.21)
+    assert pf.calibration_table(np.array([True]), np.array([1.0]))["probability_bin"].tolist() == [10.0]
+
+
+def test_precision_in_top_decile_averages_ties_at_the_cut_off():
+    """20 customers, top decile = 2: one positive alone at 0.9, then three tied at 0.5
+    holding one positive: 1 + 1 x 1/3 of 2 = 2/3, whatever the row order."""
+    scores = np.array([0.9, 0.5, 0.5, 0.5] + [0.1] * 16)
+    target = np.array([1, 0, 0, 1] + [0] * 16, dtype=bool)
+    assert pf.precision_in_top_share(target, scores) == pytest.approx(2 / 3)
+    order = np.random.default_rng(0).permutation(20)
+    assert pf.precision_in_top_share(target[order], scores[order]) == pytest.approx(2 / 3)
+    assert np.isnan(pf.precision_in_top_share(np.array([], dtype=bool), np.array([])))
+
+
+def test_metrics_agree_with_sklearn_and_a_sort_without_ties():
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    rng = np.random.default_rng(11)
+    scores = rng.uniform(size=500)
+    target = rng.uniform(size=500) < scores ** 2
+    metrics = pf.classification_metrics(target, scores)
+    assert metrics["roc_auc"] == pytest.approx(roc_auc_score(target, scores))
+    assert metrics["pr_auc"] == pytest.approx(average_precision_score(target, scores))
+    assert metrics["brier_score"] == pytest.approx(brier_score_loss(target, scores))
+    assert metrics["precision_top_decile"] == pytest.approx(target[np.argsort(-scores)[:50]].mean())
+    single_class = pf.classification_metrics(np.zeros(5, dtype=bool), np.full(5, 0.2))
+    assert np.isnan(single_class["roc_auc"]) and np.isnan(single_class["pr_auc"])
+    assert single_class["brier_score"] == pytest.approx(0.04)
+
+
+def test_cross_validation_folds_match_sklearn_cross_val_score():
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    frame = snapshots(300, 9).query("snapshot_name == 'training'")
+    columns = pf.feature_columns(frame)
+    features, target = pf.feature_matrix(frame, columns), frame["is_target"].astype(bool).to_numpy()
+    per_fold, out_of_fold = pf.cross_validate(features, target, "random_forest", 20, 3, 5)
+    expected = cross_val_score(
+        pf.make_classifier("random_forest", 20, 5), features, target,
+        cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=5), scoring="roc_auc",
+    )
+    np.testing.assert_allclose(per_fold["roc_auc"].to_numpy(dtype=float), expected)
+    assert not np.isnan(out_of_fold).any() and ((out_of_fold >= 0) & (out_of_fold <= 1)).all()
+
+
+def test_diagnostics_in_the_fit_report_pr_auc_top_decile_calibration_and_out_of_time():
+    frame = snapshots(600, 1, names=("out_of_time_training", "training", "scoring"))
+    results = pf.fit_propensity(frame, "random_forest", n_estimators=30, folds=3, seed=3)
+    metrics = results["metric"].set_index("name")["value"]
+    print({name: round(value, 3) for name, value in metrics.items() if name.startswith(("cv_", "oot_"))})
+    assert pf.SKIPPED_OUT_OF_TIME not in metrics
+    # positive share 0.1: a ranking at chance scores about 0.1 on PR-AUC and top decile
+    assert metrics["cv_roc_auc_mean"] > 0.9 and metrics["oot_roc_auc"] > 0.9
+    for name in ("cv_pr_auc_mean", "cv_precision_top_decile_mean", "oot_pr_auc", "oot_precision_top_decile"):
+        assert metrics[name] > 0.4, name
+    for name in ("cv_brier_score", "cv_expected_calibration_error", "oot_brier_score",
+                 "oot_expected_calibration_error"):
+        assert 0 <= metrics[name] < 0.25, name
+    assert metrics["oot_training_customers"] == metrics["oot_evaluated_customers"] == 600
+    calibration = results["calibration"]
+    counts = calibration[calibration["name"] == "count_customers"].groupby("evaluation")["value"].sum()
+    assert counts.to_dict() == {"cross_validated": 600.0, "out_of_time": 600.0}
+
+
+def test_out_of_time_check_sees_drift_that_cross_validation_cannot():
+    """The target follows revenue_90d one horizon earlier and noise later: cross-
+    validation on the later snapshot finds nothing to learn from revenue, and the
+    out-of-time model (fitted on the earlier snapshot) ranks the later one at chance."""
+    frame = snapshots(600, 2, names=("out_of_time_training", "training", "scoring"))
+    later = frame["snapshot_name"] == "training"
+    frame.loc[later, "is_target"] = frame.loc[later, "noise"] > frame.loc[later, "noise"].quantile(0.9)
+    metrics = pf.fit_propensity(frame, "random_forest", 30, 3, 3)["metric"].set_index("name")["value"]
+    assert metrics["cv_roc_auc_mean"] > 0.8
+    assert abs(metrics["oot_roc_auc"] - 0.5) < 0.1
+    assert metrics["oot_precision_top_decile"] < 0.25
+
+
+def test_out_of_time_check_is_skipped_without_its_snapshot_or_with_one_class():
+    metrics = pf.fit_propensity(snapshots(100, 3), "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
+    assert metrics[pf.SKIPPED_OUT_OF_TIME] == 1.0
+    assert "oot_roc_auc" not in metrics
+    frame = snapshots(100, 3, names=("out_of_time_training", "training", "scoring"))
+    frame.loc[frame["snapshot_name"] == "out_of_time_training", "is_target"] = False
+    metrics = pf.fit_propensity(frame, "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
+    assert metrics[pf.SKIPPED_OUT_OF_TIME] == 1.0
+    assert metrics["oot_positive_share_training"] == 0.0
+
+
+def test_out_of_time_check_is_capped_by_the_training_sample():
+    frame = snapshots(600, 1, names=("out_of_time_training", "training", "scoring"))
+    metrics = pf.fit_propensity(frame, "random_forest", 10, 3, 3, training_sample_size=200)["metric"]
+    metrics = metrics.set_index("name")["value"]
+    assert metrics["oot_training_customers"] == metrics["oot_evaluated_customers"] == 200

@@ -4,7 +4,7 @@ On Snowflake dbt runs each Python model as a stored procedure: dbt.ref() returns
 Snowpark DataFrame and the returned pandas frame is written with write_pandas. These
 tests call model() the same way, without an account: a tiny stand-in `dbt` whose
 ref() returns session.create_dataframe(<pandas frame with Snowflake's upper-case
-column names>) and whose config.get() returns values rendered as dbt renders vars
+column names>) and whose config.meta_get() returns values rendered as dbt renders vars
 (their repr). They check what only the Snowflake path exercises: reading Snowpark
 frames, upper-case output names, and an output Snowpark can take back as a table.
 """
@@ -34,9 +34,13 @@ class StandInConfig:
     def get(self, key: str, default: object = None) -> object:
         return self._values.get(key, default)
 
+    def meta_get(self, key: str, default: object = None) -> object:
+        return self._values.get(key, default)
+
 
 class StandInDbt:
-    """dbt as a Python model sees it: ref(), config.get(), this."""
+    """dbt as a Python model sees it: ref(), config.get() and config.meta_get() (the
+    models' settings live in config.meta), this."""
 
     def __init__(self, session, refs: dict[str, pd.DataFrame], config: dict[str, object]) -> None:
         self._session = session

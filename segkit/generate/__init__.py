@@ -8,6 +8,7 @@ were injected into each table), or, with ``--days``, a timeline of daily deliver
     python -m segkit.generate --customers 1000000 --out /tmp/raw1m --dirt all=0
     python -m segkit.generate --dirt null_keys=0.05 invalid_emails=0.02
     python -m segkit.generate --customers 2000 --seed 42 --days 30 --out data/timeline
+    python -m segkit.generate --planted-effect   # a known campaign effect (docs/campaigns.md)
 
 Why it looks the way it does: the dbt project has to cope with real CRM, order and
 clickstream exports, so the data has their shapes (heavy-tailed spend with a few whales,

@@ -8,9 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DirtRates, GeneratorConfig
+from .config import DirtRates, GeneratorConfig, PlantedEffect
 from .timeline import generate_timeline
 from .writer import generate_to
+
+
+def planted_effect(start_date: str | None, end_date: str) -> PlantedEffect | None:
+    """The --planted-effect option: None when absent; 'auto' = end date - 31 days, so
+    a build at the end date reads out the whole window."""
+    if start_date is None:
+        return None
+    if start_date == "auto":
+        start_date = str(np.datetime64(end_date, "D") - np.timedelta64(31, "D"))
+    return PlantedEffect(start_date=start_date)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         default=defaults.lifecycle_days,
         help="last days of history that get a daily floor of each life-cycle happening",
     )
+    parser.add_argument(
+        "--planted-effect",
+        nargs="?",
+        const="auto",
+        metavar="START_DATE",
+        help="plant a known campaign effect for offer loyalty_double_points: extra orders "
+        "of its treatment arm in the 30 days after START_DATE (default: end date - 31 "
+        "days), see docs/campaigns.md",
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
@@ -88,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         dirt=dirt,
         lifecycle=args.lifecycle or args.days is not None,
         lifecycle_days=args.lifecycle_days,
+        planted_effect=planted_effect(args.planted_effect, args.end_date),
     )
     if args.days is not None:
         timeline = generate_timeline(config, args.days, args.out)

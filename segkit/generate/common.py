@@ -27,6 +27,12 @@ UTC_Z_SHARE = 0.2  # share of ISO strings a source wrote in UTC with 'Z'
 CONSENT_PURPOSES = pa.array(["marketing_email", "marketing_sms", "personalisation", "analytics"])
 CONSENT_GRANT_RATES = np.array([0.7, 0.3, 0.8, 0.9])
 CONSENT_REVOKE_RATE = 0.15
+# sale_or_sharing (permission to sell/share personal information with ad platforms):
+# granted at sign-up by this share, and a CCPA "Do Not Sell or Share" opt-out (its
+# revocation) later by this share of those. Drawn from a stream of their own, so the
+# other purposes' events do not move.
+SALE_OR_SHARING_GRANT_RATE = 0.6
+SALE_OR_SHARING_OPT_OUT_RATE = 0.1
 EMAIL_CAMPAIGNS = 13  # fortnightly sends over the last half year
 
 # Local hour-of-day activity: quiet nights, lunchtime bump, evening peak.

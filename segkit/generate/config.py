@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from segkit.experiments import DEFAULT_HOLDOUT_SALT, DEFAULT_HOLDOUT_SHARE
+
 from .common import DAY, HISTORY_DAYS
 
 
@@ -53,6 +55,40 @@ class DirtRates:
 
 
 @dataclass(frozen=True)
+class PlantedEffect:
+    """The true effect of one offer's campaign (segkit/generate/experiment.py)."""
+
+    offer_id: str = "loyalty_double_points"
+    start_date: str = "2026-09-30"  # the as_of of the cohort that carries the effect
+    window_days: int = 30  # var experiment_readout_days
+    conversion_share: float = 0.3  # of treatment customers, buy once more in the window
+    order_amount: float = 100.0  # USD, the reporting currency
+    holdout_share: float = DEFAULT_HOLDOUT_SHARE  # var holdout_share (or the seed's)
+    holdout_salt: str = DEFAULT_HOLDOUT_SALT  # var holdout_salt
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.conversion_share <= 1.0:
+            raise ValueError("conversion_share must be between 0 and 1")
+        if self.window_days < 1:
+            raise ValueError("window_days must be at least 1")
+        np.datetime64(self.start_date, "D")
+
+    @property
+    def start(self) -> int:
+        """First second after start_date (UTC epoch seconds): the window opens here."""
+        day = np.datetime64(self.start_date, "D").astype("datetime64[s]")
+        return int(day.astype("int64")) + DAY
+
+    def expected_conversion_uplift(self, baseline_conversion: float) -> float:
+        """p_t - p_c for a segment whose conversion without the offer is the baseline."""
+        return self.conversion_share * (1.0 - baseline_conversion)
+
+    @property
+    def expected_revenue_uplift(self) -> float:
+        return self.conversion_share * self.order_amount
+
+
+@dataclass(frozen=True)
 class GeneratorConfig:
     """What to generate: sizes, seed, the last day of history, and the dirt.
 
@@ -60,7 +96,8 @@ class GeneratorConfig:
     lifecycle.py): orders that change status in a second version, CRM records that land
     after the customer's first orders, and deletion requests, unsubscribes and consent
     revocations planted every day of the last ``lifecycle_days`` days. Off, the output
-    is the classic one-snapshot-per-table data set, unchanged.
+    is the classic one-snapshot-per-table data set, unchanged. ``planted_effect`` adds
+    the extra orders of one offer's treatment arm (segkit/generate/experiment.py).
     """
 
     customers: int = 5_000
@@ -71,6 +108,8 @@ class GeneratorConfig:
     dirt: DirtRates = DirtRates()
     lifecycle: bool = False
     lifecycle_days: int = 30  # the planted happenings' window, ending on end_date
+    # a known campaign effect (segkit/generate/experiment.py); None = the classic output
+    planted_effect: PlantedEffect | None = None
 
     @property
     def end(self) -> int:

@@ -26,6 +26,7 @@ from .customers import customer_columns, customer_dirt
 from .deletions import deletion_table
 from .dirt import apply_dirt
 from .email import email_block
+from .experiment import effect_orders
 from .events import event_block
 from .orders import order_columns, order_counts, order_dirt, order_facts, order_line_table
 from .people import draw_people
@@ -48,6 +49,7 @@ class Run:
         if config.lifecycle:
             self.people, self.plan = lifecycle.plan_people(config, self.people)
         self.injected: dict[str, dict[str, int]] = {}
+        self.planted_orders = 0
         self.rows: dict[str, int] = dict.fromkeys(TABLES, 0)
         span = (self.people.churn - self.people.signup) / DAY + 1 + PRE_SIGNUP_BROWSING_DAYS
         self.mean_span = float(span.mean())
@@ -115,6 +117,11 @@ class Run:
             config,
         )
         orders, self.injected["orders"] = order_dirt(config, columns, all_facts)
+        if config.planted_effect is not None:
+            # clean rows after the dirt: the effect is what the read-out must find
+            planted = effect_orders(config.planted_effect, people, config.seed, config.end)
+            orders = pa.concat_tables([orders, planted])
+            self.planted_orders = planted.num_rows
         del columns, all_facts, line_loaded
         consent, self.injected["consent_events"] = apply_dirt(
             "consent_events", consent_table(config, people), config
@@ -175,6 +182,11 @@ class Run:
             "rows": dict(self.rows),
             "utc_offsets_minutes": OFFSETS.tolist(),
         }
+        if config.planted_effect is not None:  # absent otherwise, as lifecycle below
+            manifest["planted_effect"] = {
+                **dataclasses.asdict(config.planted_effect),
+                "orders": self.planted_orders,
+            }
         if config.lifecycle:  # absent otherwise, so the classic manifest is unchanged
             manifest["lifecycle"] = True
             manifest["lifecycle_days"] = config.lifecycle_days

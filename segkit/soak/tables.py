@@ -17,6 +17,13 @@ EXCLUDED_TABLES: dict[str, str] = {
         "segment_drift (a from-scratch build has no row at all). Its input "
         "segment_membership_history is compared every night."
     ),
+    "segment_experiment_results": (
+        "read-outs of cohorts first assigned on earlier stored as_of dates "
+        "(segment_offer_history): a from-scratch build holds one as_of_date, so no cohort "
+        "whose window has ended. Its input segment_offer_history (arms per as_of) is "
+        "compared every night; the statistics are proved by unit tests and "
+        "segkit/tests/test_experiments.py."
+    ),
     "cluster_models": (
         "one row per cluster model version fitted in this database: the nightly database "
         "holds one per night (the soak builds with cluster_refit=always), a from-scratch "

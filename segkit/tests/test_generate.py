@@ -123,7 +123,8 @@ REJECTION_RULES: dict[str, list[tuple[str, str]]] = {
         (
             "unknown_consent_purpose",
             """coalesce(purpose, '') not in
-               ('marketing_email', 'marketing_sms', 'personalisation', 'analytics')""",
+               ('marketing_email', 'marketing_sms', 'personalisation', 'analytics',
+                'sale_or_sharing')""",
         ),
         ("unknown_consent_status", "coalesce(status, '') not in ('granted', 'revoked')"),
     ],
@@ -240,7 +241,8 @@ CLASSIC_DIGESTS = {
     "order_lines": "074055eb4eadbd94",
     "events": "d9a48c5a5ef521ce",
     "email_events": "eff79d4770073069",
-    "consent_events": "ac45ca91c3c4156e",
+    # moved on purpose (issue 14): sale_or_sharing grants and opt-outs appended
+    "consent_events": "7c4400d4a832cb9f",
     "deletion_requests": "2000d3682b4b722d",
 }
 

@@ -1,8 +1,11 @@
-{#- Features for predictive segmentation at two snapshots, computed with the same
+{#- Features for predictive segmentation at three snapshots, computed with the same
     formulas so training and scoring agree:
     - training: as of as_of_date - var('propensity_horizon_days') (back-dated), for
       customers signed up by then, labelled with the revenue of the following horizon
       (snapshot_date, snapshot_date + horizon];
+    - out_of_time_training: the same one horizon earlier (as_of_date - 2 x horizon),
+      labelled up to the training snapshot: the out-of-time check fits on it and
+      scores the training snapshot, so no label it learns from reaches past it;
     - scoring: as of as_of_date, every customer, no label.
     A window of N days covers (snapshot_date - N, snapshot_date]. -#}
 {%- set horizon_days = var('propensity_horizon_days') -%}
@@ -32,6 +35,13 @@ snapshots as (
     select
         'training' as snapshot_name,
         cast({{ dbt.dateadd('day', -horizon_days, 'as_of_date') }} as date) as snapshot_date
+    from as_of
+
+    union all
+
+    select
+        'out_of_time_training' as snapshot_name,
+        cast({{ dbt.dateadd('day', -2 * horizon_days, 'as_of_date') }} as date) as snapshot_date
     from as_of
 
     union all
@@ -122,7 +132,7 @@ joined as (
             cast(coalesce(aggregated.revenue_{{ window_days }}d, 0) as double) as revenue_{{ window_days }}d,
         {%- endfor %}
         case
-            when customer_snapshots.snapshot_name = 'training'
+            when customer_snapshots.snapshot_name != 'scoring'
                 then cast(coalesce(aggregated.future_revenue, 0) as double)
         end as future_revenue
 
@@ -141,7 +151,7 @@ final as (
         -- Top share by future revenue: cume_dist gives tied customers one answer;
         -- customers without future revenue are never in the target.
         case
-            when snapshot_name = 'training'
+            when snapshot_name != 'scoring'
                 then
                     future_revenue > 0
                     and cume_dist() over (partition by snapshot_name order by future_revenue)

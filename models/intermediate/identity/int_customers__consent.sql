@@ -1,8 +1,10 @@
 {#- Consent per canonical customer and purpose (var consent_purposes): the latest
-    consent event of any of the person's CRM records wins, and at equal instants a
-    revocation beats a grant (when in doubt, do not contact); no event means not
-    granted (consent is opt-in). A revocation dated at its load
-    (stg_crm__consent_events.is_dated_at_load) competes at that time. -#}
+    event of the person's consent timeline (int_consent_events__merged: CRM consent
+    events of any of the person's records, and email unsubscribes as revocations of
+    marketing_email) wins, and at equal instants a revocation beats a grant (when in
+    doubt, do not contact); no event means not granted (consent is opt-in). A
+    revocation dated at its load (stg_crm__consent_events.is_dated_at_load)
+    competes at that time. -#}
 with
 
 customers as (
@@ -13,13 +15,7 @@ customers as (
 
 consent_events as (
 
-    select * from {{ ref('stg_crm__consent_events') }}
-
-),
-
-components as (
-
-    select * from {{ ref('int_identity__components') }}
+    select * from {{ ref('int_consent_events__merged') }}
 
 ),
 
@@ -35,23 +31,23 @@ purposes as (
 person_events as (
 
     select
-        components.customer_id,
-        consent_events.consent_purpose,
-        consent_events.is_granted,
-        consent_events.occurred_at,
+        customer_id,
+        consent_purpose,
+        consent_source,
+        is_granted,
+        occurred_at,
         row_number() over (
-            partition by components.customer_id, consent_events.consent_purpose
+            partition by customer_id, consent_purpose
             order by
-                consent_events.occurred_at desc,
-                consent_events.is_granted asc,
-                consent_events._loaded_at desc,
-                consent_events.customer_id desc,
-                consent_events.consent_event_id desc
+                occurred_at desc,
+                is_granted asc,
+                _loaded_at desc,
+                consent_source asc,
+                crm_customer_id desc,
+                source_event_id desc
         ) as recency_rank
     from consent_events
-    inner join components
-        on 'customer:' || consent_events.customer_id = components.node_id
-    where components.customer_id is not null
+    where customer_id is not null
 
 ),
 
@@ -68,7 +64,9 @@ final as (
         customers.customer_id,
         purposes.consent_purpose as purpose,
         latest_events.occurred_at as consent_updated_at,
-        coalesce(latest_events.is_granted, false) as is_granted
+        latest_events.consent_source as consent_updated_by,
+        coalesce(latest_events.is_granted, false) as is_granted,
+        coalesce(not latest_events.is_granted, false) as is_revoked
     from customers
     cross join purposes
     left join latest_events

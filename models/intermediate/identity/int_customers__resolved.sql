@@ -56,6 +56,7 @@ final as (
 
     select
         customer_records.customer_id,
+        customer_records.crm_customer_id,
         customer_records.email_hash,
         customer_records.phone_hash,
         customer_records.birth_date,

@@ -19,9 +19,11 @@
 -- depends_on: {{ ref('stg_web__events') }}
 -- depends_on: {{ ref('int_as_of_date') }}
 -- depends_on: {{ ref('int_customers__activity') }}
+-- depends_on: {{ ref('int_customers__ad_match_keys') }}
 -- depends_on: {{ ref('int_customers__btyd') }}
 -- depends_on: {{ ref('int_customers__campaign_touchpoints') }}
 -- depends_on: {{ ref('int_customers__category_affinity') }}
+-- depends_on: {{ ref('int_consent_events__merged') }}
 -- depends_on: {{ ref('int_customers__consent') }}
 -- depends_on: {{ ref('int_customers__demographics') }}
 -- depends_on: {{ ref('int_customers__email_engagement') }}

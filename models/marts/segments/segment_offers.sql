@@ -1,5 +1,7 @@
 {#- Public: one row per customer and offer: the offers of the customer's segments
-    (seed segment_offer_map) whose consent purpose the customer has granted. -#}
+    (seed segment_offer_map) whose consent purpose the customer has granted, with
+    the customer's arm. A holdout customer (is_holdout) is listed but receives
+    nothing: activation and export read `where not is_holdout` (docs/campaigns.md). -#}
 {{ pii_gate() }}
 with
 
@@ -12,6 +14,17 @@ membership as (
 offer_map as (
 
     select * from {{ ref('segment_offer_map') }}
+
+),
+
+-- one share per offer (the largest non-null across its rows), else var holdout_share
+offer_holdout_shares as (
+
+    select
+        offer_id,
+        coalesce(max(holdout_share), {{ var('holdout_share') }}) as holdout_share
+    from offer_map
+    group by offer_id
 
 ),
 
@@ -55,6 +68,21 @@ deduplicated as (
 
 ),
 
+-- the arm depends only on (salt, offer, customer): stable across nights and as_of dates
+assigned as (
+
+    select
+        deduplicated.*,
+        offer_holdout_shares.holdout_share,
+        {{ hash_unit_interval(
+            sql_string(var('holdout_salt')) ~ " || '|' || deduplicated.offer_id || '|' || deduplicated.customer_id"
+        ) }} < offer_holdout_shares.holdout_share as is_holdout
+    from deduplicated
+    inner join offer_holdout_shares
+        on deduplicated.offer_id = offer_holdout_shares.offer_id
+
+),
+
 final as (
 
     select
@@ -65,9 +93,11 @@ final as (
         offer_name,
         channel,
         consent_purpose,
-        content_description
+        content_description,
+        cast(holdout_share as double) as holdout_share,
+        is_holdout
 
-    from deduplicated
+    from assigned
 
 )
 

@@ -18,6 +18,8 @@ final as (
 
         -- hashed PII
         {{ hash_pii('email_normalized') }} as email_hash,
+        -- unsalted, for ad-platform matching only (docs/campaigns.md "Audience export")
+        {{ match_key_sha256('email_normalized') }} as email_sha256,
         {{ hash_pii('phone_normalized') }} as phone_hash,
         {{ hash_pii('lower(first_name)') }} as first_name_hash,
         {{ hash_pii('lower(last_name)') }} as last_name_hash,

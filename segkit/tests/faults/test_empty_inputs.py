@@ -147,6 +147,7 @@ def test_python_fits_are_typed_and_record_why_they_skipped(builds):
     assert [name for (name,) in skipped] == [
         "skipped_classifier_fit_single_class_scored_positive_share",
         "skipped_cross_validation_class_smaller_than_folds",
+        "skipped_out_of_time_check_single_class_or_no_rows",
     ]
 
 
