@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segkit.bench_nightly import Target, bench_nightly, target_rows, targets_markdown
 from segkit.bench_recipes import compare_rfm
 from segkit.measure import Measurement, run_measured
 
@@ -127,7 +128,7 @@ def _fmt_ratio(value: float | None) -> str:
 
 
 def _label_order(label: str) -> tuple[int, str]:
-    order = ["generate", "dbt build", "dbt layer", "dbt RFM", "floor", "pandas"]
+    order = ["generate", "dbt build", "dbt layer", "dbt RFM", "floor", "pandas", "nightly", "cluster"]
     return next((i for i, prefix in enumerate(order) if label.startswith(prefix)), len(order)), label
 
 
@@ -193,7 +194,7 @@ def pipeline_rfm(database: Path) -> pd.DataFrame:
 
 
 def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, dbt: str,
-               layer_runs_max: int) -> SizeResult:
+               layer_runs_max: int, nightly_runs: int = 3) -> SizeResult:
     """Generate one size and measure every step on it."""
     result = SizeResult(customers)
     size_dir = work / f"n{customers}"
@@ -202,12 +203,15 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     shutil.rmtree(size_dir, ignore_errors=True)
     logs.mkdir(parents=True)
 
-    def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> None:
-        log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_")
+    def run(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
+        log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_").replace("#", "run")
         print(f"  {label} ...", flush=True)
         m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"))
-        result.measurements[label] = m
         print(f"    {m.wall_seconds:.1f} s, peak {m.peak_rss_mib:,.0f} MiB", flush=True)
+        return m
+
+    def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        result.measurements[label] = run(label, command, env)
 
     measure(GENERATE, [python, "-m", "segkit.generate", "--customers", str(customers),
                                      "--seed", str(seed), "--end-date", as_of, "--dirt", "all=0",
@@ -238,7 +242,20 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
         "pipeline vs pandas": compare_rfm(pipeline, pandas_rfm),
     }
     print(f"  RFM agreement: {result.rfm_agreement}", flush=True)
+    if nightly_runs:
+        nightly_env = {**env, "DBT_TARGET_PATH": str(size_dir / "nightly_target")}
+        result.measurements.update(bench_nightly(
+            customers, size_dir, as_of, seed, python, dbt, nightly_env, run, nightly_runs))
     return result
+
+
+def size_targets(result: SizeResult) -> list[tuple[Target, float | None]]:
+    """The issue's targets against one size's measurements."""
+    def peak(label: str) -> float | None:
+        m = result.measurements.get(label)
+        return m.peak_rss_mib if m else None
+
+    return target_rows(result.seconds, peak, FULL_BUILD, ratio(result.seconds(RFM_PATH), result.seconds(FLOOR)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layer-runs-max", type=int, default=int(os.environ.get("BENCH_LAYER_RUNS_MAX", "10000000")),
                         help="re-run each layer as its own process only up to this size; above it, layer times "
                              "come from the full build's run_results.json (env BENCH_LAYER_RUNS_MAX)")
+    parser.add_argument("--nightly-runs", type=int, default=int(os.environ.get("BENCH_NIGHTLY_RUNS", "3")),
+                        help="runs of the nightly build and of the assignment-only run per size (median "
+                             "reported); 0 skips them (env BENCH_NIGHTLY_RUNS)")
     args = parser.parse_args(argv)
     python = sys.executable
     dbt = str(Path(python).with_name("dbt"))
@@ -261,19 +281,24 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for customers in sizes:
         print(f"== {customers:,} customers", flush=True)
-        results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt, args.layer_runs_max))
+        results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt, args.layer_runs_max,
+                                  args.nightly_runs))
         table = markdown_table(results, info)
-        (args.out / "latest.md").write_text(table + _slowest_markdown(results[-1]))
+        targets = targets_markdown(results[-1].customers, size_targets(results[-1]))
+        (args.out / "latest.md").write_text(table + _slowest_markdown(results[-1]) + "\n" + targets)
         (args.out / "latest.json").write_text(json.dumps(
             {"machine": info, "results": [
                 {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
                  "layer_seconds_in_build": r.layer_seconds_in_build,
+                 "targets": [{"target": t.name, "limit": t.limit, "unit": t.unit, "measured": value}
+                             for t, value in size_targets(r)],
                  "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
             indent=2))
         plot(results, args.out / "latest.png")
     print()
     print(markdown_table(results, info))
     print(_slowest_markdown(results[-1]))
+    print(targets_markdown(results[-1].customers, size_targets(results[-1])))
     disagree = [r.customers for r in results if any(r.rfm_agreement.values())]
     if disagree:
         print(f"RFM numbers disagree at sizes {disagree}: the comparison is not fair until fixed.")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segkit.bench import FLOOR, FULL_BUILD, PANDAS_FULL, RFM_PATH, SizeResult, markdown_table, ratio
+from segkit.bench import FLOOR, FULL_BUILD, PANDAS_FULL, RFM_PATH, SizeResult, markdown_table, ratio, size_targets
+from segkit.bench_nightly import NIGHTLY, median_measurement, targets_markdown
 from segkit.bench_recipes import compare_rfm, floor_rfm, pandas_kmeans, pandas_rfm
 from segkit.measure import Measurement, run_measured
 
@@ -130,3 +131,30 @@ def test_layer_seconds_sums_model_times_by_folder(tmp_path: Path) -> None:
         {"unique_id": uid, "execution_time": seconds}
         for uid, seconds in zip(nodes, [1.0, 2.0, 4.0, 8.0, 16.0])]}))
     assert layer_seconds(tmp_path) == {"staging": 3.0, "features": 4.0, "segments": 0.0, "clustering": 8.0}
+
+
+def test_median_measurement_takes_median_time_and_largest_peak() -> None:
+    runs = [Measurement("n", seconds, peak, 0) for seconds, peak in [(9.0, 300.0), (1.0, 900.0), (4.0, 100.0)]]
+    summary = median_measurement("nightly", runs)
+    assert (summary.label, summary.wall_seconds, summary.peak_rss_mib) == ("nightly", 4.0, 900.0)
+    with pytest.raises(ValueError, match="no runs"):
+        median_measurement("nightly", [])
+
+
+def test_targets_say_met_or_by_how_much_they_are_missed() -> None:
+    result = SizeResult(1_000_000)
+    # nightly 45 s (1.5x the 30 s target), full build 100 s (met), peaks 5 GiB at night
+    figures = [(NIGHTLY, 45.0, 5 * 1024.0), (FULL_BUILD, 100.0, 3 * 1024.0), (RFM_PATH, 30.0, 1.0),
+               (FLOOR, 5.0, 1.0)]
+    for label, seconds, peak in figures:
+        result.measurements[label] = Measurement(label, seconds, peak, 0)
+    rows = {target.name: value for target, value in size_targets(result)}
+    assert rows["peak memory of either"] == 5 * 1024.0
+    assert rows["RFM path / floor query"] == 6.0
+    assert rows["cluster assignment only (no refit)"] is None
+    table = targets_markdown(result.customers, size_targets(result))
+    assert "| nightly run, models only | 30.0 s | 45.0 s | missed by 1.5x |" in table
+    assert "| full rebuild, models only | 120.0 s | 100.0 s | met |" in table
+    assert "| peak memory of either | 4.0 GiB | 5.0 GiB | missed by 1.2x |" in table
+    assert "| RFM path / floor query | 4.0x | 6.0x | missed by 1.5x |" in table
+    assert "| cluster assignment only (no refit) | 5.0 s | n/a | not measured |" in table

@@ -1,0 +1,160 @@
+"""The runs users repeat every night, measured by `make bench` (issue "Performance").
+
+At each size the bench writes a one-day timeline (``python -m segkit.generate --days 1``:
+everything loaded before the last day as one backfill file per table, then that day's
+delivery, late rows and all, the way the generator's timeline makes them). It then
+
+1. builds the backfill as of the day before (models only): the state a scheduler
+   leaves after last night, and a full rebuild on delivery-shaped data;
+2. adds the day's delivery and runs the nightly ``dbt build`` (models only) as of the
+   day, from a copy of that state each time, ``runs`` times: the figure is the median
+   wall time and the largest peak memory;
+3. runs the cluster assignment alone (``cluster_refit: never``, ``runs`` times): what
+   scoring new and changed customers costs without a refit.
+
+The targets of the issue are checked against these and the one-file measurements by
+``targets_table``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from segkit.measure import Measurement
+from segkit.soak.deliveries import read_timeline, select_deliveries, sync_folder
+
+GENERATE_TIMELINE = "generate one-day timeline"
+FULL_BEFORE_NIGHT = "dbt build before the night (timeline data)"
+NIGHTLY = "nightly dbt build (one more day)"
+ASSIGN_ONLY = "cluster assignment only (no refit)"
+# The nodes that score customers against a stored cluster model: the fit model
+# re-emits the stored version and assigns in Python, customer_clusters in SQL.
+ASSIGN_SELECTOR = ["cluster_fit", "customer_clusters"]
+
+Measure = Callable[[str, list[str], dict[str, str]], Measurement]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the issue: a measured value (seconds, MiB or a ratio) and its limit."""
+
+    name: str
+    limit: float
+    unit: str
+
+
+def median_measurement(label: str, runs: Sequence[Measurement]) -> Measurement:
+    """Median wall time and the largest peak memory of repeated runs of one step."""
+    if not runs:
+        raise ValueError(f"{label}: no runs to summarise")
+    return Measurement(
+        label,
+        statistics.median(m.wall_seconds for m in runs),
+        max(m.peak_rss_mib for m in runs),
+        0,
+    )
+
+
+def bench_nightly(
+    customers: int,
+    size_dir: Path,
+    as_of: str,
+    seed: int,
+    python: str,
+    dbt: str,
+    env: dict[str, str],
+    measure: Measure,
+    runs: int = 3,
+) -> dict[str, Measurement]:
+    """Measure the nightly build and the assignment-only run at one size (module
+    docstring); returns the measurements by label."""
+    timeline_dir, landing = size_dir / "timeline", size_dir / "landing"
+    database = size_dir / "nightly.duckdb"
+    snapshot = size_dir / "nightly_before.duckdb"
+    results: dict[str, Measurement] = {}
+    results[GENERATE_TIMELINE] = measure(GENERATE_TIMELINE, [
+        python, "-m", "segkit.generate", "--customers", str(customers), "--seed", str(seed),
+        "--end-date", as_of, "--days", "1", "--out", str(timeline_dir),
+    ], env)
+    timeline = read_timeline(timeline_dir)
+    night = timeline.delivery_dates[-1]
+    every_table = list(timeline.files)
+    sync_folder(landing, select_deliveries(timeline.files, timeline.backfill_date, every_table))
+    env = {**env, "SEG_RAW_PATH": str(landing), "SEG_DUCKDB_PATH": str(database)}
+    models_only = ["--exclude-resource-type", "test", "unit_test"]
+
+    def build(label: str, day: str, extra: list[str]) -> Measurement:
+        return measure(label, [dbt, "build", *models_only, "--vars", json.dumps({"as_of": day}), *extra], env)
+
+    database.unlink(missing_ok=True)
+    results[FULL_BEFORE_NIGHT] = build(FULL_BEFORE_NIGHT, timeline.backfill_date, [])
+    shutil.copyfile(database, snapshot)
+    sync_folder(landing, select_deliveries(timeline.files, night, every_table))
+    nightly_runs = []
+    for run in range(runs):
+        shutil.copyfile(snapshot, database)
+        nightly_runs.append(build(f"{NIGHTLY} #{run + 1}", night, []))
+    results[NIGHTLY] = median_measurement(NIGHTLY, nightly_runs)
+    assign_vars = json.dumps({"as_of": night, "cluster_refit": "never"})
+    assign_runs = [
+        measure(f"{ASSIGN_ONLY} #{run + 1}",
+                [dbt, "run", "--select", *ASSIGN_SELECTOR, "--vars", assign_vars], env)
+        for run in range(runs)
+    ]
+    results[ASSIGN_ONLY] = median_measurement(ASSIGN_ONLY, assign_runs)
+    snapshot.unlink(missing_ok=True)
+    return results
+
+
+def target_rows(
+    seconds: Callable[[str], float | None],
+    peak_mib: Callable[[str], float | None],
+    full_build: str,
+    rfm_ratio: float | None,
+) -> list[tuple[Target, float | None]]:
+    """Each target of the issue with the measured value at one size (None: not measured)."""
+    peaks = [p for p in (peak_mib(NIGHTLY), peak_mib(full_build)) if p is not None]
+    return [
+        (Target("nightly run, models only", 30, "s"), seconds(NIGHTLY)),
+        (Target("full rebuild, models only", 120, "s"), seconds(full_build)),
+        (Target("peak memory of either", 4 * 1024, "MiB"), max(peaks) if peaks else None),
+        (Target("RFM path / floor query", 4, "x"), rfm_ratio),
+        (Target("cluster assignment only (no refit)", 5, "s"), seconds(ASSIGN_ONLY)),
+    ]
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "MiB":
+        return f"{value / 1024:.1f} GiB"
+    if unit == "x":
+        return f"{value:.1f}x"
+    return f"{value:.1f} s"
+
+
+def targets_markdown(customers: int, rows: list[tuple[Target, float | None]]) -> str:
+    """Targets against results at one size: met, or by how much it is missed."""
+    lines = [
+        f"Targets at {customers:,} customers:",
+        "",
+        "| target | limit | measured | |",
+        "|---|---|---|---|",
+    ]
+    for target, value in rows:
+        if value is None:
+            verdict = "not measured"
+        elif value <= target.limit:
+            verdict = "met"
+        else:
+            verdict = f"missed by {value / target.limit:.1f}x"
+        lines.append(
+            f"| {target.name} | {format_value(target.limit, target.unit)} "
+            f"| {format_value(value, target.unit)} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
