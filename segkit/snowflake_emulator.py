@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -237,6 +239,10 @@ class _StandInConfig:
     def get(self, key: str, default: object = None) -> object:
         return self._values.get(key, default)
 
+    def meta_get(self, key: str, default: object = None) -> object:
+        """dbt.config.meta_get(): the model's settings live in config.meta."""
+        return (self._values.get("meta") or {}).get(key, default)
+
 
 class _StandInDbt:
     """The `dbt` object of a Python model, built from its manifest node."""
@@ -387,7 +393,22 @@ def run_build(
     )
 
 
+def quiet_emulator_noise() -> None:
+    """Silence what the emulator prints about itself, not about the project:
+    - fakesnow's UserWarning on every fetch through the DB-API (dbt-snowflake fetches
+      that way; the extra copy is the emulator's cost, a real account has none);
+    - sqlglot's warnings while fakesnow transpiles Snowflake SQL to DuckDB: it drops
+      properties DuckDB has no equivalent for (`transient`) and passes `show ...`
+      commands through as text. Both are about the translation; a statement the
+      emulator gets wrong fails the build instead. Errors are still logged."""
+    warnings.filterwarnings(
+        "ignore", message="Arrow output on a DB-API result makes an extra copy", category=UserWarning
+    )
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_emulator_noise()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, required=True, help="folder of raw Parquet files")
     parser.add_argument("--db-path", type=Path, required=True, help="emulator folder (recreated)")

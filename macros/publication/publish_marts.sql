@@ -12,7 +12,8 @@
 {%- endmacro %}
 
 {% macro duckdb__publish_marts(results) -%}
-    {%- if not execute or not var('publish_marts') -%}
+    {#- only commands that build marts publish (not test, seed, source freshness...) -#}
+    {%- if not execute or not var('publish_marts') or flags.WHICH not in ('build', 'run') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set marts = segmentation.public_mart_nodes() -%}

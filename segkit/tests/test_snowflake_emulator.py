@@ -116,3 +116,23 @@ def test_summarise_counts_statuses_and_names_failures():
     assert summary.status_counts == {"success": 1, "pass": 1, "fail": 1}
     assert summary.failures == ["test.c"]
     assert "FAILED" in summary.format() and "test.c" in summary.format()
+
+
+def test_quiet_emulator_noise_filters_only_the_emulator_messages():
+    import logging
+    import warnings
+
+    from segkit.snowflake_emulator import quiet_emulator_noise
+
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            quiet_emulator_noise()
+            warnings.warn("Arrow output on a DB-API result makes an extra copy of the rows", UserWarning)
+            warnings.warn("something the project should see", UserWarning)
+        assert [str(w.message) for w in caught] == ["something the project should see"]
+        assert not logger.isEnabledFor(logging.WARNING) and logger.isEnabledFor(logging.ERROR)
+    finally:
+        logger.setLevel(level)

@@ -1,5 +1,7 @@
-{#- Fails once per key whose column value differs from compare_column in
-    compare_model, or whose key is missing on either side (nulls compare equal).
+{#- The project's own test (dbt-expectations has no per-key comparison; its
+    expect_table_aggregation_to_equal_other_table compares aggregates): fails once
+    per key whose column value differs from compare_column in compare_model, or
+    whose key is missing on either side (nulls compare equal).
     Arguments:
       key_column          column joining the two tables (in both unless compare_key_column)
       compare_model       ref() of the table to compare with

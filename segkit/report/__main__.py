@@ -1,0 +1,3 @@
+from segkit.report.page import main
+
+raise SystemExit(main())
