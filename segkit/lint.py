@@ -6,6 +6,9 @@ some 40 "leaked instance / leaked function" lines to stderr: objects dbt keeps u
 exit, not a fault of the project or of the lint, and not switchable from Python. This
 runs sqlfluff's own command (arguments and exit code unchanged), flushes its output and
 leaves with ``os._exit``, so the report that nobody acts on is never printed.
+Leaving that way also skips the release of the semaphores of sqlfluff's worker pool,
+which multiprocessing's resource tracker (a separate process) would then report at
+its own exit: the tracker inherits a warnings filter for exactly that message.
 
     python -m segkit.lint lint -v models macros
 """
@@ -29,7 +32,13 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
+TRACKER_FILTER = "ignore:resource_tracker:UserWarning"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    # before sqlfluff starts its pool, so the tracker process starts with the filter
+    inherited = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{inherited},{TRACKER_FILTER}" if inherited else TRACKER_FILTER
     code = run(sys.argv[1:] if argv is None else argv)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -111,9 +111,9 @@ def raw_tables() -> dict[str, pd.DataFrame]:
     customers = tables["customers"]
     customers.loc[customers["customer_id"] == "C21", "email"] = CONTROL_EMAIL
     events = tables["consent_events"]
-    tables["consent_events"] = pd.concat(
-        [events[events["customer_id"] != "C16"], pd.DataFrame(CONSENT)], ignore_index=True
-    )
+    # the planted events alone decide sale_or_sharing (the generator grants it to ~60%)
+    kept = events[(events["customer_id"] != "C16") & (events["purpose"] != "sale_or_sharing")]
+    tables["consent_events"] = pd.concat([kept, pd.DataFrame(CONSENT)], ignore_index=True)
     tables["email_events"] = pd.concat(
         [tables["email_events"], pd.DataFrame(UNSUBSCRIBES)], ignore_index=True
     )

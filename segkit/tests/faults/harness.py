@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -30,11 +31,21 @@ BIN = Path(sys.executable).parent
 DBT = BIN / "dbt"
 
 
+def generator_digest() -> str:
+    """A short digest of the generator's source files (segkit/generate/*.py)."""
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_DIR / "segkit" / "generate").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @functools.lru_cache(maxsize=4)
 def _generated(customers: int, seed: int) -> Path:
-    """The generator's clean output (dirt off), generated once per session."""
+    """The generator's clean output (dirt off), generated once per session and cached
+    under a digest of the generator's code, so a changed generator never serves stale
+    data to the tests."""
     folder = Path(os.environ.get("SEG_FAULTS_CACHE", PROJECT_DIR / "data" / "faults-cache"))
-    out = folder / f"clean-{customers}-{seed}"
+    out = folder / f"clean-{customers}-{seed}-{generator_digest()}"
     if not (out / "_manifest.json").exists():
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run(
