@@ -2,9 +2,11 @@
     staging tables, the only tables that hold raw emails, phones and names (the
     quarantine and staging models are views over them, so they follow).
 
-    Base tables are rebuilt from the raw files every build, before identity
-    resolution can say who a person is; so after the build, every base row of a
-    deleted person gets its PII columns set to null: CRM records stitched to the
+    Base rows are (re)read from the raw files before identity resolution can say
+    who a person is; so after the build, every base row of a deleted person gets its
+    PII columns set to null and is_pii_erased set, which makes the next run read it
+    from the raw files again (macros/staging/delivered_rows.sql), as a full rebuild
+    would: CRM records stitched to the
     person (int_identity__components of int_identity__deleted_customers), CRM
     records a request matched (int_identity__deletion_matches: by id in any case or
     spacing, or by a current, former or quarantined email), records and orders
@@ -94,7 +96,9 @@
                 )
         {%- elif table == 'orders' -%}
             update {{ relations.orders }}
-            set customer_email_normalized = null
+            set
+                customer_email_normalized = null,
+                is_pii_erased = true
             where
                 customer_email_normalized in ({{ erased_emails }})
                 or customer_id in ({{ erased_ids }})
@@ -106,7 +110,8 @@
                 phone_raw = null,
                 phone_normalized = null,
                 first_name = null,
-                last_name = null
+                last_name = null,
+                is_pii_erased = true
             where
                 customer_id in ({{ erased_ids }})
                 or email_normalized in ({{ erased_emails }})

@@ -48,9 +48,17 @@
     branch recomputes them rather than DuckDB materialising them, because
     recomputing the row-local casts is cheaper than spilling a copy of every raw
     row. The macro checks this itself (assert_ctes_inlined): a base model whose CTE
-    before this call lacks inline_cte() fails to compile, naming the CTE. -#}
-{% macro record_outcome_ctes(validated_cte, natural_key, version_order) -%}
+    before this call lacks inline_cte() fails to compile, naming the CTE.
+    On an incremental run of a base model the rows are first restricted to those
+    of the keys the new delivery touched (macros/staging/delivered_rows.sql), and,
+    with reread_erased, of the keys whose stored rows the erasure hook blanked. -#}
+{% macro record_outcome_ctes(validated_cte, natural_key, version_order, reread_erased=false) -%}
 {%- do segmentation.assert_ctes_inlined() -%}
+{%- set watermark = segmentation.delivery_watermark(['is_pii_erased'] if reread_erased else []) -%}
+{%- if watermark is not none %}
+{{ segmentation.reprocessed_rows_ctes(validated_cte, natural_key, watermark, reread_erased) }}
+{%- set validated_cte = 'reprocessed' %}
+{%- endif %}
 keys_with_several_rows as (
 
     select {{ natural_key }} as repeated_key

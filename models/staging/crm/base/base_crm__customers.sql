@@ -145,6 +145,11 @@ validated as {{ segmentation.inline_cte() }} (
 
 ),
 
-{{ record_outcome_ctes('validated', 'customer_id', version_order) }}
+{{ record_outcome_ctes('validated', 'customer_id', version_order, reread_erased=true) }}
 
-select * from final
+-- the erasure hook (erase_deleted_persons_pii) sets is_pii_erased; such rows are
+-- read from the raw files again on every run (macros/staging/delivered_rows.sql)
+select
+    *,
+    false as is_pii_erased
+from final

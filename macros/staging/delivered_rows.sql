@@ -1,0 +1,145 @@
+{#- Load-time incremental base models (issue "Performance"): a nightly run types,
+    validates and dedupes only the rows of the natural keys that the new delivery
+    touched, instead of every raw row ever delivered.
+
+    A base model is `materialized: incremental` with `incremental_strategy:
+    replace_delivered_keys`, `unique_key` its natural key and the pre-hook
+    forget_stale_base_rows(); record_outcome_ctes() then restricts its
+    input on incremental runs (reprocessed_rows_ctes). A run:
+      1. reads the watermark, the greatest `_loaded_at` stored (delivery_watermark);
+      2. finds the delivered keys: the natural keys of raw rows loaded at or after
+         the watermark, or without a valid `_loaded_at` (re-read every run: their
+         load time cannot say whether they are new);
+      3. recomputes every raw row of those keys (whatever their load time), plus
+         the delivered rows without a key (always 'rejected', alone);
+      4. replaces the stored rows of those keys, and the stored key-less rows
+         without a load time, by the result (get_incremental_replace_delivered_keys_sql).
+    The outcome of a row depends only on the rows of its key (record_outcome()), so
+    the table stays equal to a full rebuild; re-reading the rows at the watermark
+    itself makes a repeated run harmless. A build whose as_of load cut-off lies at
+    or before the watermark (a past as_of on a database that knows later rows)
+    empties the table first and rebuilds it whole (the pre-hook).
+    Assumes what the raw contract says: a delivery's `_loaded_at` is its load time,
+    so rows delivered later carry a later one; a delivery removed or rewritten in
+    place needs `dbt build --full-refresh` (docs/staging.md). -#}
+
+{#- The greatest `_loaded_at` stored in the model being built, as a SQL literal,
+    read when the model compiles for execution; none (every row is recomputed) on a
+    full build, on an empty table, when the as_of load cut-off lies at or before it,
+    or when the stored table lacks one of `required_columns` (built by an earlier
+    version of the project). In the last two cases the pre-hook
+    forget_stale_base_rows() empties the table, so the run rebuilds it whole. -#}
+{% macro delivery_watermark(required_columns=[]) -%}
+    {#- unit tests have no stored table (`this` is none): they test the full build -#}
+    {%- if not (execute and this is not none and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if segmentation.stored_columns_missing(required_columns) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set past_as_of -%}
+        {%- if var('as_of') is not none -%}
+            max(_loaded_at) >= {{ segmentation.as_of_load_cutoff() }}
+        {%- else -%}
+            false
+        {%- endif -%}
+    {%- endset -%}
+    {%- set query -%}
+        select
+            cast(max(_loaded_at) as {{ dbt.type_string() }}) as watermark,
+            case when {{ past_as_of }} then 1 else 0 end as is_past_as_of
+        from {{ this }}
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- if row[0] is none or row[1] == 1 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- The names among `columns` that the stored table of the model being built lacks
+    (compared case-insensitively). -#}
+{% macro stored_columns_missing(columns) -%}
+    {%- if not columns -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(columns | reject('in', stored) | list) }}
+{%- endmacro %}
+
+{#- The CTEs record_outcome_ctes() puts before its own on an incremental run: the
+    delivered keys and every row of `validated_cte` to recompute (see above).
+    Returns nothing on a full build, or when there is no watermark (every row is
+    recomputed). `reprocessed` is the CTE to read instead of `validated_cte`. -#}
+{% macro reprocessed_rows_ctes(validated_cte, natural_key, watermark, reread_erased=false) -%}
+delivered_keys as (
+
+    select {{ natural_key }} as delivered_key
+    from {{ validated_cte }}
+    where
+        {{ natural_key }} is not null
+        and (_loaded_at is null or _loaded_at >= {{ watermark }})
+    {%- if reread_erased %}
+    union
+    -- rows the erasure hook blanked: a full rebuild reads their raw values before
+    -- erasing them again, and identity resolution must see the same
+    select {{ natural_key }}
+    from {{ this }}
+    where is_pii_erased
+    {%- endif %}
+
+),
+
+reprocessed as {{ segmentation.inline_cte() }} (
+
+    select {{ validated_cte }}.*
+    from {{ validated_cte }}
+    where
+        {{ natural_key }} in (select delivered_key from delivered_keys)
+        or (
+            {{ natural_key }} is null
+            and (_loaded_at is null or _loaded_at >= {{ watermark }})
+        )
+
+),
+{%- endmacro %}
+
+{#- Pre-hook of the incremental base models: empty the stored table when it holds
+    rows this build must not see (the build's as_of load cut-off lies at or before
+    its watermark) or lacks one of `required_columns` (built by an earlier version
+    of the project; on_schema_change adds the column); the run then rebuilds every
+    row, as delivery_watermark() decides too. One statement; nothing on a full build. -#}
+{% macro forget_stale_base_rows(required_columns=[]) -%}
+    {%- if is_incremental() and segmentation.stored_columns_missing(required_columns) -%}
+        delete from {{ this }}
+    {%- elif is_incremental() and var('as_of') is not none -%}
+        delete from {{ this }}
+        where (select max(_loaded_at) from {{ this }}) >= {{ segmentation.as_of_load_cutoff() }}
+    {%- else -%}
+        select 1 as nothing_to_forget
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The incremental strategy `replace_delivered_keys`: delete every stored row of
+    a natural key the new rows carry, and the stored key-less rows without a load
+    time (they are re-read every run), then insert the new rows. -#}
+{% macro get_incremental_replace_delivered_keys_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if key is none or key is not string -%}
+        {%- do exceptions.raise_compiler_error(
+            model.name ~ ": incremental_strategy replace_delivered_keys needs unique_key, "
+            ~ "one column: the natural key of the base model"
+        ) -%}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where
+        {{ key }} in (select {{ key }} from {{ source }} where {{ key }} is not null)
+        or ({{ key }} is null and _loaded_at is null);
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ source }}
+{%- endmacro %}

@@ -1,0 +1,134 @@
+"""Load-time incremental base models (macros/staging/delivered_rows.sql).
+
+The raw tables are the clean ones with planted rows; as_of decides what a build
+sees (rows loaded by the end of its day). One database is built night after night:
+
+1. as of NIGHT_1: the first build, a full one (no stored table);
+2. as of NIGHT_2: incremental, the delivered rows are those loaded since;
+3. as of NIGHT_2 again: a repeated run must change nothing;
+4. as of NIGHT_1 again, on the same database: a past as_of (the table holds later
+   rows, so it is emptied and rebuilt).
+
+Every base table after 2-3 must equal a fresh build as of NIGHT_2, and after 4 a
+fresh build as of NIGHT_1, row for row (multisets: exact duplicates are rows too).
+Planted: a later version of an early event and of an early order (the late rows a
+nightly run must fold into old keys), rows without a load time (re-read every run:
+one with an event id, one without) and a later exact duplicate of an order.
+Only the staging models are built (the erasure hook's re-read is covered by
+`make soak`, whose timeline carries deletion requests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segkit.tests.faults.harness import Build, clean_tables, dbt_build, write_raw
+
+NIGHT_1, NIGHT_2 = "2026-10-20", "2026-10-31"
+LATE = pd.Timestamp("2026-10-25 06:00:00")
+BASE_MODELS = [
+    "base_crm__customers", "base_crm__consent_events", "base_email__events",
+    "base_shop__orders", "base_shop__order_lines", "base_web__events",
+]
+STAGING = ["--select", "path:models/staging"]
+
+
+def plant(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    events = tables["events"]
+    early_event = events.sort_values("_loaded_at").iloc[0].copy()
+    late_version = early_event.copy()
+    late_version["page_path"], late_version["_loaded_at"] = "/late/version", LATE
+    no_load_time = events.sort_values("_loaded_at").iloc[1].copy()
+    no_load_time["_loaded_at"] = pd.NaT
+    keyless = no_load_time.copy()
+    keyless["event_id"], keyless["page_path"] = None, "/no/key/no/load/time"
+    tables["events"] = pd.concat(
+        [events[events.event_id != no_load_time.event_id],
+         pd.DataFrame([late_version, no_load_time, keyless])],
+        ignore_index=True,
+    )
+    orders = tables["orders"]
+    early_order = orders.sort_values("_loaded_at").iloc[0].copy()
+    status_change = early_order.copy()
+    status_change["order_status"] = "refunded"
+    status_change["updated_at"] = LATE
+    status_change["_loaded_at"] = LATE
+    copy = orders.sort_values("_loaded_at").iloc[2].copy()
+    copy["_loaded_at"] = LATE + pd.Timedelta(hours=1)
+    tables["orders"] = pd.concat([orders, pd.DataFrame([status_change, copy])], ignore_index=True)
+    return tables
+
+
+def base_rows(build: Build, model: str) -> pd.DataFrame:
+    frame = build.frame(f"select * from staging.{model}")
+    return frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def assert_same_base_tables(nightly: Build, fresh: Build) -> None:
+    for model in BASE_MODELS:
+        pd.testing.assert_frame_equal(
+            base_rows(nightly, model), base_rows(fresh, model), obj=model
+        )
+
+
+def build_as_of(folder: Path, raw: Path, as_of: str) -> Build:
+    result = dbt_build(folder, raw, command="run", args=STAGING, dbt_vars={"as_of": as_of})
+    assert result.ok, "\n".join(result.failures()) + result.output[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_raw(tmp_path_factory.mktemp("incremental") / "raw", plant(clean_tables()))
+
+
+@pytest.fixture(scope="module")
+def fresh(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    return {
+        as_of: build_as_of(tmp_path_factory.mktemp(f"fresh-{as_of}"), raw, as_of)
+        for as_of in (NIGHT_1, NIGHT_2)
+    }
+
+
+@pytest.fixture(scope="module")
+def nightly_folder(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("nightly")
+    build_as_of(folder, raw, NIGHT_1)
+    return folder
+
+
+def test_nightly_run_equals_a_fresh_build(
+    raw: Path, nightly_folder: Path, fresh: dict[str, Build]
+) -> None:
+    nightly = build_as_of(nightly_folder, raw, NIGHT_2)
+    assert "incremental" in nightly.output
+    assert_same_base_tables(nightly, fresh[NIGHT_2])
+    kept = nightly.query(
+        "select page_path from staging.base_web__events "
+        "where record_outcome = 'kept' and page_path = '/late/version'"
+    )
+    assert kept == [("/late/version",)]
+
+
+def test_repeated_run_changes_nothing(
+    raw: Path, nightly_folder: Path, fresh: dict[str, Build]
+) -> None:
+    again = build_as_of(nightly_folder, raw, NIGHT_2)
+    assert_same_base_tables(again, fresh[NIGHT_2])
+    keyless = again.query(
+        "select count(*) from staging.base_web__events where event_id is null and _loaded_at is null"
+    )
+    assert keyless == [(1,)]
+
+
+def test_past_as_of_rebuilds_what_was_known_then(
+    raw: Path, nightly_folder: Path, fresh: dict[str, Build]
+) -> None:
+    rewound = build_as_of(nightly_folder, raw, NIGHT_1)
+    assert_same_base_tables(rewound, fresh[NIGHT_1])
+    assert rewound.query(
+        "select count(*) from staging.base_web__events where page_path = '/late/version'"
+    ) == [(0,)]
