@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from segkit.bench_nightly import Target, bench_nightly, target_rows, targets_markdown
+from segkit.bench_nightly import NIGHTLY_RESULTS, Target, bench_nightly, target_rows, targets_markdown
 from segkit.bench_recipes import compare_rfm
 from segkit.measure import Measurement, run_measured
 
@@ -60,6 +60,7 @@ class SizeResult:
     measurements: dict[str, Measurement] = field(default_factory=dict)
     rfm_agreement: dict[str, list[str]] = field(default_factory=dict)
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    slowest_nightly_models: list[tuple[str, float]] = field(default_factory=list)
     layer_seconds_in_build: dict[str, float] = field(default_factory=dict)
 
     def seconds(self, label: str) -> float | None:
@@ -246,6 +247,8 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
         nightly_env = {**env, "DBT_TARGET_PATH": str(size_dir / "nightly_target")}
         result.measurements.update(bench_nightly(
             customers, size_dir, as_of, seed, python, dbt, nightly_env, run, nightly_runs))
+        if (size_dir / NIGHTLY_RESULTS / "run_results.json").exists():
+            result.slowest_nightly_models = slowest_models(size_dir / NIGHTLY_RESULTS)
     return result
 
 
@@ -289,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "latest.json").write_text(json.dumps(
             {"machine": info, "results": [
                 {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
+                 "slowest_nightly_models": r.slowest_nightly_models,
                  "layer_seconds_in_build": r.layer_seconds_in_build,
                  "targets": [{"target": t.name, "limit": t.limit, "unit": t.unit, "measured": value}
                              for t, value in size_targets(r)],
@@ -310,6 +314,10 @@ def _slowest_markdown(result: SizeResult) -> str:
     lines = ["", f"Slowest nodes of the full build at {result.customers:,} customers:", "",
              "| node | seconds |", "|---|---|"]
     lines += [f"| {node} | {seconds:.1f} |" for node, seconds in result.slowest_models]
+    if result.slowest_nightly_models:
+        lines += ["", f"Slowest nodes of the last nightly run at {result.customers:,} customers:", "",
+                  "| node | seconds |", "|---|---|"]
+        lines += [f"| {node} | {seconds:.1f} |" for node, seconds in result.slowest_nightly_models]
     return "\n".join(lines) + "\n"
 
 

@@ -32,6 +32,8 @@ GENERATE_TIMELINE = "generate one-day timeline"
 FULL_BEFORE_NIGHT = "dbt build before the night (timeline data)"
 NIGHTLY = "nightly dbt build (one more day)"
 ASSIGN_ONLY = "cluster assignment only (no refit)"
+# Folder (under the size's work folder) keeping the last nightly run's run_results.json.
+NIGHTLY_RESULTS = "nightly_run_results"
 # The nodes that score customers against a stored cluster model: the fit model
 # re-emits the stored version and assigns in Python, customer_clusters in SQL.
 ASSIGN_SELECTOR = ["cluster_fit", "customer_clusters"]
@@ -100,6 +102,12 @@ def bench_nightly(
         shutil.copyfile(snapshot, database)
         nightly_runs.append(build(f"{NIGHTLY} #{run + 1}", night, []))
     results[NIGHTLY] = median_measurement(NIGHTLY, nightly_runs)
+    # where the last nightly run spent its time (the assignment runs overwrite it)
+    target = Path(env["DBT_TARGET_PATH"]) if "DBT_TARGET_PATH" in env else None
+    if target is not None and (target / "run_results.json").exists():
+        kept = size_dir / NIGHTLY_RESULTS
+        kept.mkdir(exist_ok=True)
+        shutil.copyfile(target / "run_results.json", kept / "run_results.json")
     assign_vars = json.dumps({"as_of": night, "cluster_refit": "never"})
     assign_runs = [
         measure(f"{ASSIGN_ONLY} #{run + 1}",

@@ -158,3 +158,16 @@ def test_targets_say_met_or_by_how_much_they_are_missed() -> None:
     assert "| peak memory of either | 4.0 GiB | 5.0 GiB | missed by 1.2x |" in table
     assert "| RFM path / floor query | 4.0x | 6.0x | missed by 1.5x |" in table
     assert "| cluster assignment only (no refit) | 5.0 s | n/a | not measured |" in table
+
+
+def test_slowest_nodes_list_the_nightly_run_when_measured() -> None:
+    from segkit.bench import SizeResult, _slowest_markdown
+
+    full_only = SizeResult(1000, slowest_models=[("model.segmentation.a", 3.25)])
+    assert "| model.segmentation.a | 3.2 |" in _slowest_markdown(full_only)
+    assert "nightly" not in _slowest_markdown(full_only)
+    both = SizeResult(1000, slowest_models=[("model.segmentation.a", 3.0)],
+                      slowest_nightly_models=[("model.segmentation.propensity_fit", 12.5)])
+    text = _slowest_markdown(both)
+    assert text.index("Slowest nodes of the full build") < text.index("Slowest nodes of the last nightly run")
+    assert "| model.segmentation.propensity_fit | 12.5 |" in text
