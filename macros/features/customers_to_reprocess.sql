@@ -8,7 +8,8 @@
         stored on their rows, e.g. a late CRM record stitched guest orders to them,
         a device logged in, two records merged or split; new persons too;
       - persons with an input row loaded after the table's watermark (the greatest
-        source_loaded_at stored): late rows of any age, new orders, order status
+        source_loaded_at stored that is not after the run's start:
+        loaded_watermark()): late rows of any age, new orders, order status
         changes (a new version of the order is a new row);
       - everyone, when the table has no watermark yet (first run after an upgrade)
         or the watermark lies at or after the build's as_of load cut-off (a past
@@ -38,14 +39,19 @@
     union
     select inputs.customer_id
     from {{ inputs }} as inputs
-    cross join (select max(source_loaded_at) as loaded_until from {{ this }}) as watermark
+    cross join (
+        select
+            {{ segmentation.loaded_watermark('source_loaded_at') }} as loaded_until,
+            max(source_loaded_at) as latest_stored_load
+        from {{ this }}
+    ) as watermark
     where
         inputs.customer_id is not null
         and (
             watermark.loaded_until is null
             or inputs._loaded_at > watermark.loaded_until
             {%- if var('as_of') is not none %}
-            or watermark.loaded_until >= {{ segmentation.as_of_load_cutoff() }}
+            or watermark.latest_stored_load >= {{ segmentation.as_of_load_cutoff() }}
             {%- endif %}
         )
 {%- endmacro %}

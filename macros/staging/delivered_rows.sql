@@ -46,7 +46,7 @@
     {%- endset -%}
     {%- set query -%}
         select
-            cast(max(_loaded_at) as {{ dbt.type_string() }}) as watermark,
+            cast({{ segmentation.loaded_watermark('_loaded_at') }} as {{ dbt.type_string() }}) as watermark,
             case when {{ past_as_of }} then 1 else 0 end as is_past_as_of
         from {{ this }}
     {%- endset -%}
@@ -55,6 +55,22 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return("cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- The aggregate giving an incremental table's watermark from its load-time
+    column: the greatest load time not after this invocation's start (dbt's
+    run_started_at, UTC). A row claiming a later load time (a clock error, a
+    9999-12-31 default) would otherwise raise the watermark past every real
+    delivery to come, and a build without as_of (no load cut-off) would skip them
+    all; left out of the watermark, such a row is simply read again by every run,
+    which is harmless. -#}
+{% macro loaded_watermark(column) -%}
+    max(case when {{ column }} <= {{ segmentation.run_started_at_utc() }} then {{ column }} end)
+{%- endmacro %}
+
+{#- This invocation's start (dbt's run_started_at, UTC), as a timestamp literal. -#}
+{% macro run_started_at_utc() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#- The names among `columns` that the stored table of the model being built lacks

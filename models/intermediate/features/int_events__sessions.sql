@@ -58,7 +58,9 @@ versions as (
         -- an anonymous event loaded late still changes its session's counts
         select events.session_id
         from events
-        where events._loaded_at > (select max(source_loaded_at) from {{ this }})
+        where events._loaded_at > (
+            select {{ segmentation.loaded_watermark('source_loaded_at') }} from {{ this }}
+        )
 
     ),
 

@@ -16,6 +16,9 @@ nightly run must fold into old keys), rows without a load time (re-read every ru
 one with an event id, one without) and a later exact duplicate of an order.
 Only the staging models are built (the erasure hook's re-read is covered by
 `make soak`, whose timeline carries deletion requests).
+
+Separately, without as_of (no load cut-off), a delivered row claiming a load time
+far in the future must not hide the deliveries that follow it (loaded_watermark).
 """
 
 from __future__ import annotations
@@ -74,8 +77,9 @@ def assert_same_base_tables(nightly: Build, fresh: Build) -> None:
         )
 
 
-def build_as_of(folder: Path, raw: Path, as_of: str) -> Build:
-    result = dbt_build(folder, raw, command="run", args=STAGING, dbt_vars={"as_of": as_of})
+def build_as_of(folder: Path, raw: Path, as_of: str | None) -> Build:
+    dbt_vars = {"as_of": as_of} if as_of else None
+    result = dbt_build(folder, raw, command="run", args=STAGING, dbt_vars=dbt_vars)
     assert result.ok, "\n".join(result.failures()) + result.output[-3000:]
     return result
 
@@ -132,3 +136,28 @@ def test_past_as_of_rebuilds_what_was_known_then(
     assert rewound.query(
         "select count(*) from staging.base_web__events where page_path = '/late/version'"
     ) == [(0,)]
+
+
+def test_a_future_load_time_does_not_hide_later_deliveries(tmp_path: Path) -> None:
+    tables = clean_tables()
+    events = tables.pop("events")
+    first, later = events[events._loaded_at < LATE], events[events._loaded_at >= LATE]
+    assert len(first) and len(later)
+    future = first.iloc[[0]].copy()
+    future["event_id"], future["_loaded_at"] = "E-FUTURE", pd.Timestamp("2099-01-01")
+    raw = write_raw(tmp_path / "raw", tables)
+    (raw / "events").mkdir()
+    pd.concat([first, future]).to_parquet(raw / "events" / "delivery-1.parquet", index=False)
+    nightly = build_as_of(tmp_path / "nightly", raw, None)
+    later.to_parquet(raw / "events" / "delivery-2.parquet", index=False)
+    nightly = build_as_of(tmp_path / "nightly", raw, None)
+    fresh = build_as_of(tmp_path / "fresh", raw, None)
+    pd.testing.assert_frame_equal(
+        base_rows(nightly, "base_web__events"), base_rows(fresh, "base_web__events"),
+        obj="base_web__events",
+    )
+    delivered_later = nightly.query(
+        "select count(*) from staging.base_web__events "
+        "where _loaded_at >= timestamp '2026-10-25 06:00:00' and event_id <> 'E-FUTURE'"
+    )
+    assert delivered_later == [(len(later),)]
