@@ -23,38 +23,52 @@
     so rows delivered later carry a later one; a delivery removed or rewritten in
     place needs `dbt build --full-refresh` (docs/staging.md). -#}
 
-{#- The greatest `_loaded_at` stored in the model being built, as a SQL literal,
-    read when the model compiles for execution; none (every row is recomputed) on a
-    full build, on an empty table, when the as_of load cut-off lies at or before it,
-    or when the stored table lacks one of `required_columns` (built by an earlier
-    version of the project). In the last two cases the pre-hook
-    forget_stale_base_rows() empties the table, so the run rebuilds it whole. -#}
+{#- The greatest `_loaded_at` stored in the model being built (loaded_watermark),
+    as a SQL literal, read when the model compiles for execution; none (every row
+    is recomputed) on a full build, on an empty table, or when the stored rows are
+    stale (stored_rows_are_stale: the pre-hook forget_stale_base_rows() then
+    empties the table, so the run rebuilds it whole). -#}
 {% macro delivery_watermark(required_columns=[]) -%}
     {#- unit tests have no stored table (`this` is none): they test the full build -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if segmentation.stored_columns_missing(required_columns) -%}
+    {%- if segmentation.stored_rows_are_stale(required_columns) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set past_as_of -%}
-        {%- if var('as_of') is not none -%}
-            max(_loaded_at) >= {{ segmentation.as_of_load_cutoff() }}
-        {%- else -%}
-            false
-        {%- endif -%}
-    {%- endset -%}
     {%- set query -%}
-        select
-            cast({{ segmentation.loaded_watermark('_loaded_at') }} as {{ dbt.type_string() }}) as watermark,
-            case when {{ past_as_of }} then 1 else 0 end as is_past_as_of
+        select cast({{ segmentation.loaded_watermark('_loaded_at') }} as {{ dbt.type_string() }})
         from {{ this }}
     {%- endset -%}
-    {%- set row = run_query(query).rows[0] -%}
-    {%- if row[0] is none or row[1] == 1 -%}
+    {%- set watermark = run_query(query).rows[0][0] -%}
+    {%- if watermark is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return("cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return("cast('" ~ watermark ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- Whether the stored table of the incremental base model being built must be
+    rebuilt whole: it lacks one of `required_columns` (built by an earlier version
+    of the project), or, with as_of set, it holds rows loaded at or after the as_of
+    load cut-off (a past as_of on a database that knows later rows). Read with
+    run_query; false on a full build. The one rule both delivery_watermark() (when
+    the model compiles) and the pre-hook forget_stale_base_rows() (when it runs)
+    apply, so they cannot disagree. -#}
+{% macro stored_rows_are_stale(required_columns=[]) -%}
+    {%- if not (execute and this is not none and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if segmentation.stored_columns_missing(required_columns) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- if var('as_of') is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set query -%}
+        select case when max(_loaded_at) >= {{ segmentation.as_of_load_cutoff() }} then 1 else 0 end
+        from {{ this }}
+    {%- endset -%}
+    {{ return(run_query(query).rows[0][0] == 1) }}
 {%- endmacro %}
 
 {#- The aggregate giving an incremental table's watermark from its load-time
@@ -120,17 +134,14 @@ reprocessed as {{ segmentation.inline_cte() }} (
 ),
 {%- endmacro %}
 
-{#- Pre-hook of the incremental base models: empty the stored table when it holds
-    rows this build must not see (the build's as_of load cut-off lies at or before
-    its watermark) or lacks one of `required_columns` (built by an earlier version
-    of the project; on_schema_change adds the column); the run then rebuilds every
-    row, as delivery_watermark() decides too. One statement; nothing on a full build. -#}
+{#- Pre-hook of the incremental base models: empty the stored table when its rows
+    are stale (stored_rows_are_stale: a needed column is missing, or it holds rows
+    this build's as_of must not see; on_schema_change then adds the column); the
+    run rebuilds every row, as delivery_watermark() decided when the model
+    compiled. One statement; nothing otherwise. -#}
 {% macro forget_stale_base_rows(required_columns=[]) -%}
-    {%- if is_incremental() and segmentation.stored_columns_missing(required_columns) -%}
+    {%- if segmentation.stored_rows_are_stale(required_columns) -%}
         delete from {{ this }}
-    {%- elif is_incremental() and var('as_of') is not none -%}
-        delete from {{ this }}
-        where (select max(_loaded_at) from {{ this }}) >= {{ segmentation.as_of_load_cutoff() }}
     {%- else -%}
         select 1 as nothing_to_forget
     {%- endif -%}
