@@ -12,8 +12,9 @@
          load time cannot say whether they are new);
       3. recomputes every raw row of those keys (whatever their load time), plus
          the delivered rows without a key (always 'rejected', alone);
-      4. replaces the stored rows of those keys, and the stored key-less rows
-         without a load time, by the result (get_incremental_replace_delivered_keys_sql).
+      4. replaces the stored rows of those keys, and the stored copies of the
+         key-less rows it read again, by the result
+         (get_incremental_replace_delivered_keys_sql).
     The outcome of a row depends only on the rows of its key (record_outcome()), so
     the table stays equal to a full rebuild; re-reading the rows at the watermark
     itself makes a repeated run harmless. A build whose as_of load cut-off lies at
@@ -148,8 +149,10 @@ reprocessed as {{ segmentation.inline_cte() }} (
 {%- endmacro %}
 
 {#- The incremental strategy `replace_delivered_keys`: delete every stored row of
-    a natural key the new rows carry, and the stored key-less rows without a load
-    time (they are re-read every run), then insert the new rows. -#}
+    a natural key the new rows carry, and the stored copies of the key-less rows
+    read again (those without a load time, re-read every run, and those loaded at
+    the watermark: the same raw values and load time), then insert the new rows.
+    Base models carry row_fingerprint (record_outcome_ctes). -#}
 {% macro get_incremental_replace_delivered_keys_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -161,10 +164,26 @@ reprocessed as {{ segmentation.inline_cte() }} (
         ) -%}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set copy_key = "cast(row_fingerprint as " ~ dbt.type_string() ~ ") || '|' || cast(_loaded_at as "
+        ~ dbt.type_string() ~ ")" -%}
     delete from {{ target }}
     where
         {{ key }} in (select {{ key }} from {{ source }} where {{ key }} is not null)
-        or ({{ key }} is null and _loaded_at is null);
+        or (
+            {{ key }} is null
+            and (
+                _loaded_at is null
+                -- a key-less row read again (loaded at the watermark): its stored
+                -- copies are the stored rows of the same raw values and load time;
+                -- one text key rather than a subquery correlated on the target's
+                -- name, which engines qualify differently (as purge_stale_customer_rows)
+                or {{ copy_key }} in (
+                    select {{ copy_key }}
+                    from {{ source }}
+                    where {{ key }} is null and _loaded_at is not null
+                )
+            )
+        );
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

@@ -13,7 +13,8 @@ Every base table after 2-3 must equal a fresh build as of NIGHT_2, and after 4 a
 fresh build as of NIGHT_1, row for row (multisets: exact duplicates are rows too).
 Planted: a later version of an early event and of an early order (the late rows a
 nightly run must fold into old keys), rows without a load time (re-read every run:
-one with an event id, one without) and a later exact duplicate of an order.
+one with an event id, one without), a key-less row loaded at night 1's watermark
+(read again by night 2) and a later exact duplicate of an order.
 Only the staging models are built (the erasure hook's re-read is covered by
 `make soak`, whose timeline carries deletion requests).
 
@@ -32,6 +33,7 @@ from segkit.tests.faults.harness import Build, clean_tables, dbt_build, write_ra
 
 NIGHT_1, NIGHT_2 = "2026-10-20", "2026-10-31"
 LATE = pd.Timestamp("2026-10-25 06:00:00")
+WATERMARK = pd.Timestamp("2026-10-20 23:59:59.999999")
 BASE_MODELS = [
     "base_crm__customers", "base_crm__consent_events", "base_email__events",
     "base_shop__orders", "base_shop__order_lines", "base_web__events",
@@ -48,9 +50,13 @@ def plant(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     no_load_time["_loaded_at"] = pd.NaT
     keyless = no_load_time.copy()
     keyless["event_id"], keyless["page_path"] = None, "/no/key/no/load/time"
+    # the last load before NIGHT_1's cut-off: the watermark night 2 reads again from
+    keyless_at_watermark = keyless.copy()
+    keyless_at_watermark["page_path"] = "/no/key/at/the/watermark"
+    keyless_at_watermark["_loaded_at"] = WATERMARK
     tables["events"] = pd.concat(
         [events[events.event_id != no_load_time.event_id],
-         pd.DataFrame([late_version, no_load_time, keyless])],
+         pd.DataFrame([late_version, no_load_time, keyless, keyless_at_watermark])],
         ignore_index=True,
     )
     orders = tables["orders"]
@@ -126,6 +132,10 @@ def test_repeated_run_changes_nothing(
         "select count(*) from staging.base_web__events where event_id is null and _loaded_at is null"
     )
     assert keyless == [(1,)]
+    at_watermark = again.query(
+        "select count(*) from staging.base_web__events where page_path = '/no/key/at/the/watermark'"
+    )
+    assert at_watermark == [(1,)]
 
 
 def test_past_as_of_rebuilds_what_was_known_then(
