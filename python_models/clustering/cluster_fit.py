@@ -1116,7 +1116,10 @@ def run_life_cycle(
         reason = None  # still nobody to fit on: keep the stored empty model, no new version
     if reason is None:
         kept = to_records({"assignment": assign_with_stored(features, stored)})
-        return typed_records(pd.concat([stored.records, kept], ignore_index=True))
+        # both sides in the record types first: the stored rows come back from the
+        # warehouse as objects, and pandas deprecates typing a stack from all-null
+        # columns of different types (a FutureWarning on every nightly build)
+        return typed_records(pd.concat([typed_records(stored.records), kept], ignore_index=True))
     comparable = usable and reason != "features_changed"
     highest = -1 if stored is None else stored.highest_id_used
     results = fit_clusters(features, config, stored.centroids if comparable else None, highest)

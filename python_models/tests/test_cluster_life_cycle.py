@@ -3,8 +3,10 @@ reused, lineage at a refit, and run_life_cycle over successive builds."""
 
 import dataclasses
 import datetime as dt
+import warnings
 
 import cluster_fit as cf
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,6 +97,21 @@ def test_next_day_assigns_with_the_stored_model(first):
     for record_type in cf.MODEL_RECORD_TYPES:
         pd.testing.assert_frame_equal(of_type(again, record_type), of_type(first, record_type))
     pd.testing.assert_frame_equal(of_type(again, "assignment"), of_type(first, "assignment"))
+
+
+def test_reuse_of_a_model_read_back_from_the_warehouse_is_warning_free_and_equal(first):
+    # dbt hands the model its previous output as DuckDB returns it (text as objects,
+    # all-null slice columns): stacking that with the new assignments once raised a
+    # pandas FutureWarning on every nightly build (dtype from all-null columns)
+    con = duckdb.connect()
+    con.register("first_records", first)
+    previous = con.execute("select * from first_records").df()
+    assert previous.dtypes.to_dict() != first.dtypes.to_dict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        again = cf.run_life_cycle(blobs(), config(), previous, FIT_DAY + dt.timedelta(days=1))
+    in_memory = cf.run_life_cycle(blobs(), config(), first, FIT_DAY + dt.timedelta(days=1))
+    pd.testing.assert_frame_equal(again, in_memory)
 
 
 def test_always_fits_version_2_keeping_matched_ids(first):
