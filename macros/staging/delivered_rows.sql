@@ -121,7 +121,9 @@ delivered_keys as (
 
 ),
 
-reprocessed as {{ segmentation.inline_cte() }} (
+{#- materialised: a small result of a scan over every raw row, read three times
+    (keys read twice, outcome once); inlined, each reader would scan again -#}
+reprocessed as {{ segmentation.materialized_cte() }} (
 
     select {{ validated_cte }}.*
     from {{ validated_cte }}

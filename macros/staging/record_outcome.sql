@@ -177,3 +177,20 @@ final as (
 {% macro duckdb__inline_cte() -%}
     not materialized
 {%- endmacro %}
+
+{#- The opposite keyword, for a small CTE read several times whose body is costly:
+    an incremental run's `reprocessed` rows (reprocessed_rows_ctes) are a few
+    thousand rows found by scanning every raw row, and DuckDB would otherwise
+    inline the scan into each of the CTE's three readers (measured at 100k
+    customers: base_web__events' nightly select 3.6 s inlined, 1.6 s
+    materialised). Other engines decide for themselves. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'segmentation')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+{%- endmacro %}
+
+{% macro duckdb__materialized_cte() -%}
+    materialized
+{%- endmacro %}
