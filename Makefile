@@ -138,10 +138,15 @@ semantic-test: install $(TEST_RAW)/_manifest.json
 	$(SEMANTIC_ENV) $(BIN)/mf validate-configs
 	$(SEMANTIC_ENV) $(BIN)/mf query --saved-query segment_kpis_by_segment --decimals 3
 
-# Every test's name and result as it finishes, and the 15 slowest at the end.
+# Every test's name and result as it finishes, and the 15 slowest at the end. Test
+# files run in parallel (pytest-xdist, one worker per core; PYTEST_WORKERS=1 runs them
+# in one process): most of a test's time is dbt's single-threaded parse and compile,
+# so two workers on two cores nearly halve the wall time. A file stays on one worker
+# (--dist loadfile): its module fixtures (a dbt build) are built once.
+PYTEST_WORKERS ?= auto
 pytest: install
-	$(call step,pytest)
-	$(DEMO_SALT_ENV) $(BIN)/python -m pytest -v --durations=15
+	$(call step,pytest ($(PYTEST_WORKERS) workers))
+	$(DEMO_SALT_ENV) $(BIN)/python -m pytest -v --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
 # The generic tests and cross-db macros on tiny seeds (integration_tests/).
 integration-test: install
