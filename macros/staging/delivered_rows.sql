@@ -24,21 +24,23 @@
     so rows delivered later carry a later one; a delivery removed or rewritten in
     place needs `dbt build --full-refresh` (docs/staging.md). -#}
 
-{#- The greatest `_loaded_at` stored in the model being built (loaded_watermark),
-    as a SQL literal, read when the model compiles for execution; none (every row
-    is recomputed) on a full build, on an empty table, or when the stored rows are
-    stale (stored_rows_are_stale: the pre-hook forget_stale_base_rows() then
-    empties the table, so the run rebuilds it whole). -#}
-{% macro delivery_watermark(required_columns=[]) -%}
+{#- The greatest load time stored in the incremental model being built
+    (loaded_watermark of `loaded_at`), as a SQL timestamp literal, read when the
+    model compiles for execution; none (every input row is processed) on a full
+    build, on an empty table, or when the stored rows are stale
+    (stored_rows_are_stale: for a base model the pre-hook forget_stale_base_rows()
+    then empties the table, so the run rebuilds it whole). Base models use
+    `_loaded_at`; the event sessions their `source_loaded_at`. -#}
+{% macro delivery_watermark(required_columns=[], loaded_at='_loaded_at') -%}
     {#- unit tests have no stored table (`this` is none): they test the full build -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if segmentation.stored_rows_are_stale(required_columns) -%}
+    {%- if segmentation.stored_rows_are_stale(required_columns, loaded_at) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
-        select cast({{ segmentation.loaded_watermark('_loaded_at') }} as {{ dbt.type_string() }})
+        select {{ segmentation.timestamp_text(segmentation.loaded_watermark(loaded_at)) }}
         from {{ this }}
     {%- endset -%}
     {%- set watermark = run_query(query).rows[0][0] -%}
@@ -48,14 +50,30 @@
     {{ return("cast('" ~ watermark ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
-{#- Whether the stored table of the incremental base model being built must be
+{#- A timestamp as text with all six fractional digits, so that the watermark
+    literal built from it is the stored value exactly: an engine's default text
+    form may round to milliseconds (Snowflake's output format has FF3), and a
+    watermark rounded up would skip a row loaded within the rounding. -#}
+{% macro timestamp_text(expression) -%}
+    {{ return(adapter.dispatch('timestamp_text', 'segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_text(expression) -%}
+    to_char({{ expression }}, 'YYYY-MM-DD HH24:MI:SS.FF6')
+{%- endmacro %}
+
+{% macro duckdb__timestamp_text(expression) -%}
+    strftime({{ expression }}, '%Y-%m-%d %H:%M:%S.%f')
+{%- endmacro %}
+
+{#- Whether the stored table of the incremental model being built must be
     rebuilt whole: it lacks one of `required_columns` (built by an earlier version
-    of the project), or, with as_of set, it holds rows loaded at or after the as_of
-    load cut-off (a past as_of on a database that knows later rows). Read with
-    run_query; false on a full build. The one rule both delivery_watermark() (when
-    the model compiles) and the pre-hook forget_stale_base_rows() (when it runs)
-    apply, so they cannot disagree. -#}
-{% macro stored_rows_are_stale(required_columns=[]) -%}
+    of the project), or, with as_of set, it holds rows loaded (`loaded_at`) at or
+    after the as_of load cut-off (a past as_of on a database that knows later
+    rows). Read with run_query; false on a full build. The one rule both
+    delivery_watermark() (when the model compiles) and the pre-hook
+    forget_stale_base_rows() (when it runs) apply, so they cannot disagree. -#}
+{% macro stored_rows_are_stale(required_columns=[], loaded_at='_loaded_at') -%}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(false) }}
     {%- endif -%}
@@ -66,7 +84,7 @@
         {{ return(false) }}
     {%- endif -%}
     {%- set query -%}
-        select case when max(_loaded_at) >= {{ segmentation.as_of_load_cutoff() }} then 1 else 0 end
+        select case when max({{ loaded_at }}) >= {{ segmentation.as_of_load_cutoff() }} then 1 else 0 end
         from {{ this }}
     {%- endset -%}
     {{ return(run_query(query).rows[0][0] == 1) }}
