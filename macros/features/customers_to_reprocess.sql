@@ -24,18 +24,7 @@
     persons, ids merged into another person, and rows of re-processed persons that
     now have none (e.g. a session that moved to another person). -#}
 {% macro customers_to_reprocess(inputs, versions) -%}
-    select versions.customer_id
-    from {{ versions }} as versions
-    left join (
-        select distinct
-            customer_id,
-            identity_version
-        from {{ this }}
-    ) as stored
-        on
-            versions.customer_id = stored.customer_id
-            and versions.identity_version = stored.identity_version
-    where stored.customer_id is null
+    {{ segmentation.customers_with_changed_identity(versions) }}
     union
     select inputs.customer_id
     from {{ inputs }} as inputs
@@ -54,6 +43,25 @@
             or watermark.latest_stored_load >= {{ segmentation.as_of_load_cutoff() }}
             {%- endif %}
         )
+{%- endmacro %}
+
+{#- The first part of customers_to_reprocess(): the persons whose current
+    identity_version (`versions`) is not stored on any row of the table being
+    built, new persons included. Also read alone by int_events__sessions, which
+    finds the rest of its work from the delivered events. -#}
+{% macro customers_with_changed_identity(versions) -%}
+    select versions.customer_id
+    from {{ versions }} as versions
+    left join (
+        select distinct
+            customer_id,
+            identity_version
+        from {{ this }}
+    ) as stored
+        on
+            versions.customer_id = stored.customer_id
+            and versions.identity_version = stored.identity_version
+    where stored.customer_id is null
 {%- endmacro %}
 
 {#- Post-hook of the incremental per-customer tables (see above). The versions model

@@ -69,18 +69,7 @@ versions as (
     -- identity changed (a version not stored): every session may change customer
     customers_to_process as (
 
-        select versions.customer_id
-        from versions
-        left join (
-            select distinct
-                customer_id,
-                identity_version
-            from {{ this }}
-        ) as stored
-            on
-                versions.customer_id = stored.customer_id
-                and versions.identity_version = stored.identity_version
-        where stored.customer_id is null
+        {{ customers_with_changed_identity('versions') }}
 
     ),
 
