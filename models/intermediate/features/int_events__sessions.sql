@@ -11,7 +11,7 @@
     values depend only on its events and on its customer's identity. The
     watermark is read as a literal when the model compiles (delivery_watermark),
     and the attributed events are read by narrow scans rather than materialised
-    whole: at 1M customers the nightly select took 25-40 s when every session of a
+    whole: at 1M customers the nightly select took 18-49 s when every session of a
     customer with a new event was rebuilt from the materialised events, 11-14 s
     this way, with the same resulting table. A past as_of on a database that knows
     later events processes every event, as a full build does. The post-hook drops
