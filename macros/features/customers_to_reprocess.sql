@@ -4,16 +4,19 @@
     customer_id whose every stored row an incremental run recomputes from all of
     their input rows:
       - persons whose identity changed since their rows were written: their
-        current identity_version (int_identity__customer_versions) is not the one
-        stored on their rows, e.g. a late CRM record stitched guest orders to them,
+        current identity_version (`versions`: int_identity__customer_versions, or
+        int_identity__person_versions for the orders) is not the one stored on
+        their rows, e.g. a late CRM record stitched guest orders to them,
         a device logged in, two records merged or split; new persons too;
       - persons with an input row loaded after the table's watermark (the greatest
         source_loaded_at stored that is not after the run's start:
         loaded_watermark()): late rows of any age, new orders, order status
         changes (a new version of the order is a new row);
-      - everyone, when the table has no watermark yet (first run after an upgrade)
-        or the watermark lies at or after the build's as_of load cut-off (a past
-        as_of on a database that already knows later rows).
+      - everyone, when the table has no watermark yet: a first run after an
+        upgrade, or a run whose pre-hook forget_stale_rows() emptied the table
+        (a past as_of on a database that already knows later loads: the one rule
+        stored_rows_are_stale(), which the base models and the sessions apply
+        too).
     `inputs` must expose customer_id and _loaded_at; `versions` customer_id and
     identity_version. The table must store customer_id, identity_version and
     source_loaded_at. How long ago a row's business date lies plays no part, so
@@ -29,9 +32,7 @@
     select inputs.customer_id
     from {{ inputs }} as inputs
     cross join (
-        select
-            {{ segmentation.loaded_watermark('source_loaded_at') }} as loaded_until,
-            max(source_loaded_at) as latest_stored_load
+        select {{ segmentation.loaded_watermark('source_loaded_at') }} as loaded_until
         from {{ this }}
     ) as watermark
     where
@@ -39,9 +40,6 @@
         and (
             watermark.loaded_until is null
             or inputs._loaded_at > watermark.loaded_until
-            {%- if var('as_of') is not none %}
-            or watermark.latest_stored_load >= {{ segmentation.as_of_load_cutoff() }}
-            {%- endif %}
         )
 {%- endmacro %}
 

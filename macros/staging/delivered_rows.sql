@@ -4,7 +4,7 @@
 
     A base model is `materialized: incremental` with `incremental_strategy:
     replace_delivered_keys`, `unique_key` its natural key and the pre-hook
-    forget_stale_base_rows(); record_outcome_ctes() then restricts its
+    forget_stale_rows(); record_outcome_ctes() then restricts its
     input on incremental runs (reprocessed_rows_ctes). A run:
       1. reads the watermark, the greatest `_loaded_at` stored (delivery_watermark);
       2. finds the delivered keys: the natural keys of raw rows loaded at or after
@@ -28,7 +28,7 @@
     (loaded_watermark of `loaded_at`), as a SQL timestamp literal, read when the
     model compiles for execution; none (every input row is processed) on a full
     build, on an empty table, or when the stored rows are stale
-    (stored_rows_are_stale: for a base model the pre-hook forget_stale_base_rows()
+    (stored_rows_are_stale: for a base model the pre-hook forget_stale_rows()
     then empties the table, so the run rebuilds it whole). Base models use
     `_loaded_at`; the event sessions their `source_loaded_at`. -#}
 {% macro delivery_watermark(required_columns=[], loaded_at='_loaded_at') -%}
@@ -72,7 +72,7 @@
     after the as_of load cut-off (a past as_of on a database that knows later
     rows). Read with run_query; false on a full build. The one rule both
     delivery_watermark() (when the model compiles) and the pre-hook
-    forget_stale_base_rows() (when it runs) apply, so they cannot disagree. -#}
+    forget_stale_rows() (when it runs) apply, so they cannot disagree. -#}
 {% macro stored_rows_are_stale(required_columns=[], loaded_at='_loaded_at') -%}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(false) }}
@@ -155,13 +155,17 @@ reprocessed as {{ segmentation.materialized_cte() }} (
 ),
 {%- endmacro %}
 
-{#- Pre-hook of the incremental base models: empty the stored table when its rows
-    are stale (stored_rows_are_stale: a needed column is missing, or it holds rows
+{#- Pre-hook of the incremental tables: empty the stored table when its rows are
+    stale (stored_rows_are_stale: a needed column is missing, or it holds rows
     this build's as_of must not see; on_schema_change then adds the column); the
     run rebuilds every row, as delivery_watermark() decided when the model
-    compiled. One statement; nothing otherwise. -#}
-{% macro forget_stale_base_rows(required_columns=[]) -%}
-    {%- if segmentation.stored_rows_are_stale(required_columns) -%}
+    compiled. The base models read their own `_loaded_at`; the per-customer
+    feature tables pass loaded_at='source_loaded_at', so a past as_of on a
+    database that knows later loads rebuilds them whole rather than leaving rows
+    of the later loads that nothing re-processes. One statement; nothing
+    otherwise. -#}
+{% macro forget_stale_rows(required_columns=[], loaded_at='_loaded_at') -%}
+    {%- if segmentation.stored_rows_are_stale(required_columns, loaded_at) -%}
         delete from {{ this }}
     {%- else -%}
         select 1 as nothing_to_forget

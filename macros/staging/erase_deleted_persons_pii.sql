@@ -20,16 +20,19 @@
 
     The identity tables then lose the person: the shared-identifier rows of their
     own emails and phones, their edges (email, phone and device hashes, ids), their
-    component rows, the list of deleted persons and the request matches (CRM ids),
-    all recomputed from the requests by every build. What stays is the request
+    component rows, their devices (int_identity__devices: when it is built; a
+    selection such as +int_customers__rfm does not build it), the list of deleted
+    persons and the request matches (CRM ids), all recomputed from the requests by
+    every build. What stays is the request
     (base_crm__deletion_requests), the outcome per request
     (int_identity__deletion_request_outcomes) and the counts of
     int_identity__deletion_audit.
 
     Renders one statement per call (Snowflake runs one per hook); `table` is, in this
     order, 'shared_identifiers', 'orders', 'customers' (the emails come from the CRM
-    records), 'edges', 'components' (the nodes come from the components), 'deleted'
-    or 'matches'. Nothing happens when a relation is missing (a partial selection). -#}
+    records), 'edges', 'components' (the nodes come from the components), 'devices',
+    'deleted' or 'matches'. Nothing happens when a relation is missing (a partial
+    selection; for 'devices', when it or one of the others is). -#}
 {% macro erase_deleted_persons_pii(table) -%}
     {%- set names = {
         'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
@@ -38,7 +41,8 @@
         'matches': 'int_identity__deletion_matches', 'shared': 'int_identity__shared_identifiers',
     } -%}
     {%- set relations = segmentation.built_relations(names) -%}
-    {%- if relations | length == names | length -%}
+    {%- set devices = segmentation.built_relations({'devices': 'int_identity__devices'}) -%}
+    {%- if relations | length == names | length and (table != 'devices' or devices) -%}
         {%- set erased_ids -%}
             -- the request's own id, even when this run built no identity models (a
             -- partial selection after the previous run's hook emptied the matches)
@@ -123,6 +127,9 @@
         {%- elif table == 'components' -%}
             delete from {{ relations.components }}
             where customer_id in (select deleted.customer_id from {{ relations.deleted }} as deleted)
+        {%- elif table == 'devices' -%}
+            delete from {{ devices.devices }}
+            where customer_id in (select deleted.customer_id from {{ relations.deleted }} as deleted)
         {%- elif table == 'deleted' -%}
             delete from {{ relations.deleted }}
         {%- elif table == 'matches' -%}
@@ -130,7 +137,7 @@
         {%- else -%}
             {{ exceptions.raise_compiler_error(
                 "erase_deleted_persons_pii: table must be 'shared_identifiers', 'orders', 'customers', 'edges',"
-                ~ " 'components', 'deleted' or 'matches', got " ~ table
+                ~ " 'components', 'devices', 'deleted' or 'matches', got " ~ table
             ) }}
         {%- endif -%}
     {%- else -%}

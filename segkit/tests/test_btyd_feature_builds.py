@@ -7,6 +7,9 @@
   new days, rows arriving a month late, and CRM records arriving after their
   customers' orders and events (re-stitching), equal a `--full-refresh` of the same
   models.
+- A build at a past as_of on that database, which already holds rows loaded after
+  the as_of, leaves the daily/session tables equal to a full refresh at that as_of:
+  no session, day or customer of the later loads survives.
 """
 
 from __future__ import annotations
@@ -100,13 +103,15 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         DBT_LOG_PATH=str(root / "logs"),
     )
     customers = make_customers(CUSTOMERS, "2024-06-01")
+    # CRM records loaded before the first order, so they exist at the past as_of too
+    customers["_loaded_at"] = customers["updated_at"] = pd.Timestamp(START) - pd.Timedelta(days=1)
     orders = make_orders(CUSTOMERS, START, DAYS, SEED)
     events = make_events(CUSTOMERS, START, DAYS, SEED)
     # late rows: dated inside the look-back of the first build, loaded after it
     late_orders = late_rows(orders["ordered_at_utc"])
     late_events = late_rows(events["occurred_at_utc"])
     assert late_orders.any() and late_events.any()
-    select = ["--select", "+int_customers__btyd", *INCREMENTAL_MODELS]
+    select = ["--select", "+int_customers__btyd", *(f"+{name}" for name in INCREMENTAL_MODELS)]
     try:
         late_customers = late_crm_records(customers)
         write_raw(raw, {
@@ -118,7 +123,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         # late rows landed after the first build: their _loaded_at says so (the
         # incremental watermark relies on it, whatever their business date)
         write_raw(raw, {
-            "customers": customers,
+            "customers": landed_after_first_build(customers, late_customers),
             "orders": landed_after_first_build(orders, late_orders),
             "events": landed_after_first_build(events, late_events),
         })
@@ -131,6 +136,13 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         btyd_past = read_table(database, "int_customers__btyd")
         run_dbt(["run", "--full-refresh", "--select", *INCREMENTAL_MODELS])
         full_refresh = {name: read_table(database, name) for name in INCREMENTAL_MODELS}
+        # a past as_of on the database that knows the later loads, then from scratch
+        past_vars = ["--vars", f"{{as_of: '{past_as_of}'}}"]
+        past_select = ["--select", *(f"+{name}" for name in INCREMENTAL_MODELS)]
+        run_dbt(["run", *past_select, *past_vars])
+        past_incremental = {name: read_table(database, name) for name in INCREMENTAL_MODELS}
+        run_dbt(["run", "--full-refresh", *past_select, *past_vars])
+        past_full_refresh = {name: read_table(database, name) for name in INCREMENTAL_MODELS}
         yield {
             "orders": orders,
             "as_of_default": str(as_of_default),
@@ -139,6 +151,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
             "btyd_past": btyd_past,
             "incremental": incremental,
             "full_refresh": full_refresh,
+            "past_incremental": past_incremental,
+            "past_full_refresh": past_full_refresh,
         }
     finally:
         for key, value in saved.items():
@@ -173,10 +187,23 @@ def test_btyd_matches_lifetimes_at_a_past_as_of(build: dict[str, object]) -> Non
     assert_btyd_equals_lifetimes(build["btyd_past"], expected)
 
 
+def assert_same_rows(model: str, actual: pd.DataFrame, expected: pd.DataFrame) -> None:
+    keys = INCREMENTAL_KEYS[model]
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(
+        actual.sort_values(keys).reset_index(drop=True), expected.sort_values(keys).reset_index(drop=True)
+    )
+
+
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
 def test_incremental_build_equals_full_refresh(build: dict[str, object], model: str) -> None:
-    keys = INCREMENTAL_KEYS[model]
-    incremental = build["incremental"][model].sort_values(keys).reset_index(drop=True)
-    full_refresh = build["full_refresh"][model].sort_values(keys).reset_index(drop=True)
-    assert len(full_refresh) > 0
-    pd.testing.assert_frame_equal(incremental, full_refresh)
+    assert_same_rows(model, build["incremental"][model], build["full_refresh"][model])
+
+
+@pytest.mark.parametrize("model", INCREMENTAL_MODELS)
+def test_past_as_of_on_a_later_database_equals_a_full_refresh_at_that_as_of(
+    build: dict[str, object], model: str
+) -> None:
+    past, later = build["past_full_refresh"][model], build["full_refresh"][model]
+    assert len(past) < len(later)  # the later loads are in the database, not in the past build
+    assert_same_rows(model, build["past_incremental"][model], past)

@@ -1,27 +1,32 @@
 {#- The single date every feature and segment is computed as of (inclusive).
     var('as_of') when set; otherwise the latest order date (any status) or web/app
-    event date in the data, so a build on the same data always gives the same answer. -#}
+    event date in the data, so a build on the same data always gives the same answer.
+    Reads the orders and events only when var as_of is unset (decided when the
+    project is parsed): with a fixed as_of, nothing that needs the date waits for
+    the staging of the web events. -#}
 with
 
-orders as (
+{% if var('as_of') is none %}
+    orders as (
 
-    select * from {{ ref('stg_shop__orders') }}
+        select * from {{ ref('stg_shop__orders') }}
 
-),
+    ),
 
-events as (
+    events as (
 
-    select * from {{ ref('int_events__resolved') }}
+        select * from {{ ref('int_events__resolved') }}
 
-),
+    ),
 
-activity_dates as (
+    activity_dates as (
 
-    select ordered_date as activity_date from orders
-    union all
-    select occurred_date as activity_date from events
+        select ordered_date as activity_date from orders
+        union all
+        select occurred_date as activity_date from events
 
-),
+    ),
+{% endif %}
 
 final as (
 

@@ -12,6 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key='customer_id',
         on_schema_change='append_new_columns',
+        pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
         post_hook="{{ purge_stale_customer_rows() }}",
     )
 }}

@@ -14,7 +14,8 @@
     whole: at 1M customers the nightly select took 18-49 s when every session of a
     customer with a new event was rebuilt from the materialised events, 11-14 s
     this way, with the same resulting table. A past as_of on a database that knows
-    later events processes every event, as a full build does. The post-hook drops
+    later loads empties the table first (pre-hook forget_stale_rows) and processes
+    every event, as a full build does. The post-hook drops
     sessions of persons deleted or merged away, and sessions that no longer belong
     to anyone (a device found to be shared). -#}
 {{
@@ -23,6 +24,7 @@
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='append_new_columns',
+        pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
         post_hook="{{ purge_stale_customer_rows() }}",
     )
 }}

@@ -3,8 +3,9 @@
     table is built once and read by any as_of.
 
     Incremental by customer, not by date: a run recomputes every row of the customers
-    customers_to_reprocess() names (identity changed, or an order row loaded since
-    the last run: a late order of any age, a status change) from all of their orders,
+    customers_to_reprocess() names (identity changed: int_identity__person_versions,
+    which no device login changes; or an order row loaded since the last run: a
+    late order of any age, a status change) from all of their orders,
     and replaces those customers' rows (delete+insert keyed by customer_id). The
     post-hook drops rows of persons deleted, merged away or left without orders. -#}
 {{
@@ -13,7 +14,8 @@
         incremental_strategy='delete+insert',
         unique_key='customer_id',
         on_schema_change='append_new_columns',
-        post_hook="{{ purge_stale_customer_rows() }}",
+        pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
+        post_hook="{{ purge_stale_customer_rows('int_identity__person_versions') }}",
     )
 }}
 
@@ -28,7 +30,7 @@ orders as (
 
 versions as (
 
-    select * from {{ ref('int_identity__customer_versions') }}
+    select * from {{ ref('int_identity__person_versions') }}
 
 ),
 

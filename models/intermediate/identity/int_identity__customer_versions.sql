@@ -1,14 +1,23 @@
-{#- One row per canonical customer (person) with a fingerprint of the identifiers
-    identity resolution stitched to them. When a late CRM record, a new device
-    login, a guest order's email, a merge or a split changes who a person is, the
-    fingerprint changes, and the incremental feature tables re-process exactly
-    those persons' whole history (see customers_to_reprocess()). Deleted persons
-    are absent, like in int_customers__resolved. -#}
+{#- One row per canonical customer (person) with a fingerprint of every identifier
+    identity resolution stitched to them, devices included: CRM records, emails,
+    phones, guest orders (int_identity__components) and the devices logged in as
+    them (int_identity__devices). When a late CRM record, a new device login, a
+    guest order's email, a merge or a split changes who a person is, the
+    fingerprint changes, and the event feature tables re-process exactly those
+    persons' whole history (see customers_to_reprocess()). The order feature
+    tables, which no device changes, read int_identity__person_versions. Deleted
+    persons are absent, like in int_customers__resolved. -#}
 with
 
 components as (
 
     select * from {{ ref('int_identity__components') }}
+
+),
+
+devices as (
+
+    select * from {{ ref('int_identity__devices') }}
 
 ),
 
@@ -18,25 +27,26 @@ customers as (
 
 ),
 
-customer_nodes as (
+-- devices come from int_identity__devices only, also when the graph holds them
+nodes as (
 
     select
-        components.customer_id,
-        components.node_id
+        customer_id,
+        node_id
     from components
-    inner join customers
-        on components.customer_id = customers.customer_id
+    where node_type <> 'device'
+    union all
+    select
+        customer_id,
+        'device:' || anonymous_id as node_id
+    from devices
+    where customer_id is not null
 
 ),
 
 final as (
 
-    select
-        customer_id,
-        {{ dbt.hash(dbt.listagg('node_id', "'|'", 'order by node_id')) }} as identity_version,
-        cast(count(*) as {{ dbt.type_int() }}) as count_identifiers
-    from customer_nodes
-    group by customer_id
+    {{ identity_versions('nodes', 'customers') }}
 
 )
 

@@ -1,10 +1,17 @@
 {#- The identity graph's edges: two identifiers seen on the same record belong to
     the same person. Nodes are typed text ids ('customer:<crm id>', 'email:<hash>',
-    'phone:<hash>', 'device:<anonymous id>', 'order:<order id>'). A device seen
-    logged in as more than var identity_max_customers_per_device CRM customers is
-    shared and contributes no edge, so it cannot merge two people; so is an email
-    or phone carried by more CRM records than var identity_max_customers_per_email /
-    identity_max_customers_per_phone (a placeholder: int_identity__shared_identifiers). -#}
+    'phone:<hash>', 'order:<order id>', and 'device:<anonymous id>' when devices
+    link persons). An email or phone carried by more CRM records than var
+    identity_max_customers_per_email / identity_max_customers_per_phone (a
+    placeholder: int_identity__shared_identifiers) contributes no edge.
+
+    Devices: with var identity_max_customers_per_device = 1 (the default) a device
+    can only join the one person it logged in as, never merge two, so it is no part
+    of the graph: int_identity__devices attaches it to its person afterwards, and
+    this model (hence orders, CRM records and RFM) does not wait for the web events.
+    With a larger value, a device logged in as 2..N CRM customers merges them: its
+    edges are here (identity_devices_link_persons()). A device logged in as more is
+    shared and contributes no edge. -#}
 with
 
 customers as (
@@ -16,12 +23,6 @@ customers as (
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
-
-),
-
-events as (
-
-    select * from {{ ref('stg_web__events') }}
 
 ),
 
@@ -72,38 +73,25 @@ order_emails as (
 
 ),
 
+{%- if identity_devices_link_persons() %}
+
 device_logins as (
 
-    select distinct
-        anonymous_id,
-        customer_id
-    from events
-    where customer_id is not null
-
-),
-
-device_customer_counts as (
-
-    select
-        anonymous_id,
-        count(*) as count_customers
-    from device_logins
-    group by anonymous_id
+    {{ identity_device_logins(ref('stg_web__events')) }}
 
 ),
 
 device_customers as (
 
     select
-        'device:' || device_logins.anonymous_id as node_a,
-        'customer:' || device_logins.customer_id as node_b,
+        'device:' || anonymous_id as node_a,
+        'customer:' || crm_customer_id as node_b,
         'device_login' as edge_type
     from device_logins
-    inner join device_customer_counts
-        on device_logins.anonymous_id = device_customer_counts.anonymous_id
-    where device_customer_counts.count_customers <= {{ var('identity_max_customers_per_device') }}
+    where not {{ identity_device_is_shared('count_customers') }}
 
 ),
+{%- endif %}
 
 unioned as (
 
@@ -112,8 +100,10 @@ unioned as (
     select * from customer_phones
     union all
     select * from order_emails
+    {%- if identity_devices_link_persons() %}
     union all
     select * from device_customers
+    {%- endif %}
 
 ),
 

@@ -44,7 +44,9 @@
 -- depends_on: {{ ref('int_identity__deletion_audit') }}
 -- depends_on: {{ ref('int_identity__deletion_matches') }}
 -- depends_on: {{ ref('int_identity__deletion_request_outcomes') }}
+-- depends_on: {{ ref('int_identity__devices') }}
 -- depends_on: {{ ref('int_identity__edges') }}
+-- depends_on: {{ ref('int_identity__person_versions') }}
 -- depends_on: {{ ref('int_identity__shared_identifiers') }}
 -- depends_on: {{ ref('int_orders__daily') }}
 -- depends_on: {{ ref('int_orders__resolved') }}
