@@ -36,6 +36,16 @@
     {{- return("[+][0-9][0-9 ().-]{6,}[0-9]|[(]?[0-9]{2,4}[)]?[ .-][0-9]{3,4}[ .-]?[0-9]{3,4}|[0-9]{10,15}") -}}
 {%- endmacro %}
 
+{#- The length of the shortest text either phone pattern can match (the bare one and
+    the token one, whose edges may be empty): '+', a digit, six of [0-9 ().-] and a
+    digit; or 2 digits, a separator, 3 + 3 digits; or 10 digits. Shorter text cannot
+    hold a phone, so redaction and the scans skip the regex on it (most free-text and
+    code values are short; at 1M customers this halves the cost of reading the staged
+    events). segkit/tests/test_pii_patterns.py derives it from the patterns. -#}
+{% macro pii_phone_min_length() -%}
+    {{- return(9) -}}
+{%- endmacro %}
+
 {#- The scans' phone pattern: a phone-shaped substring not glued to letters or
     digits, so digit runs inside hashes and other tokens (md5 identity versions,
     'email:<sha256>' identity nodes) do not count. Redaction uses the bare pattern:
@@ -63,7 +73,8 @@
 
 {#- Free text with every email- and phone-shaped substring replaced by a marker:
     used on the free-text columns of staging (docs/staging.md, "Free text"). The
-    email regex only runs on values holding an '@' (a cheap substring test). -#}
+    email regex only runs on values holding an '@' (a cheap substring test), the
+    phone regex only on values long enough to hold a phone (pii_phone_min_length). -#}
 {% macro redact_pii(expr) -%}
     {%- set without_emails -%}
         case when {{ expr }} like '%@%'
@@ -71,7 +82,10 @@
             else {{ expr }}
         end
     {%- endset -%}
-    {{ segmentation.regex_replace_all(without_emails, segmentation.pii_phone_pattern(), '[redacted phone]') }}
+    case when length({{ without_emails }}) >= {{ segmentation.pii_phone_min_length() }}
+        then {{ segmentation.regex_replace_all(without_emails, segmentation.pii_phone_pattern(), '[redacted phone]') }}
+        else {{ without_emails }}
+    end
 {%- endmacro %}
 
 {#- Is the column an identifier? Ids may look like phone numbers (2026-1031-0001), so
@@ -103,7 +117,8 @@
                 {%- set condition = "(case when " ~ value ~ " like '%@%' then "
                     ~ segmentation.pii_text_contains(value, segmentation.pii_email_pattern()) ~ " else false end)" -%}
                 {%- if not segmentation.pii_is_id_column(column_name) -%}
-                    {%- set condition = condition ~ " or " ~ segmentation.pii_text_contains(value, segmentation.pii_phone_token_pattern()) -%}
+                    {%- set condition = condition ~ " or (length(" ~ value ~ ") >= " ~ segmentation.pii_phone_min_length()
+                        ~ " and " ~ segmentation.pii_text_contains(value, segmentation.pii_phone_token_pattern()) ~ ")" -%}
                 {%- endif -%}
                 {%- do counts.append("count(case when " ~ condition ~ " then 1 end) as count_" ~ loop.index) -%}
                 {%- do picks.append("when " ~ segmentation.sql_string(column_name) ~ " then counts.count_" ~ loop.index) -%}

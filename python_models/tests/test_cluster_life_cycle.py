@@ -114,6 +114,44 @@ def test_reuse_of_a_model_read_back_from_the_warehouse_is_warning_free_and_equal
     pd.testing.assert_frame_equal(again, in_memory)
 
 
+def test_previous_output_query_reads_the_model_without_old_assignments(first):
+    # the nightly reuse reads only the model and its history back (not one row per
+    # customer) and gives the same result as reading the whole previous output
+    con = duckdb.connect()
+    con.register("first_records", first)
+    previous = con.execute(cf.previous_output_sql("first_records")).df()
+    assert set(previous["record_type"]) == set(first["record_type"]) - {"assignment"}
+    assert len(previous) == (first["record_type"] != "assignment").sum()
+    whole = con.execute("select * from first_records").df()
+    next_day = FIT_DAY + dt.timedelta(days=1)
+    pd.testing.assert_frame_equal(
+        cf.run_life_cycle(blobs(), config(), previous, next_day),
+        cf.run_life_cycle(blobs(), config(), whole, next_day),
+    )
+
+
+def test_typed_records_types_warehouse_objects_nullable_and_boolean_columns():
+    records = pd.DataFrame({
+        "record_type": pd.Series(["model", None, "scaler"], dtype=object),
+        "k": pd.Series([3, pd.NA, 4], dtype="Int64"),
+        "is_chosen": [True, False, True],
+        "inertia": pd.Series([1.5, None, np.nan], dtype=object),
+        "customer_id": pd.Series([None, np.nan, "c1"], dtype=object),
+    })
+    typed = cf.typed_records(records)
+    assert list(typed.columns) == list(cf.RECORD_COLUMNS)
+    assert typed["record_type"].dtype == "string" and typed["customer_id"].dtype == "string"
+    assert typed["record_type"].isna().tolist() == [False, True, False]
+    assert typed["customer_id"].isna().tolist() == [True, True, False]
+    assert typed["k"].dtype == "float64" and typed["k"].isna().tolist() == [False, True, False]
+    assert typed["k"].dropna().tolist() == [3.0, 4.0]
+    assert typed["is_chosen"].tolist() == [1.0, 0.0, 1.0]
+    assert typed["inertia"].iloc[0] == 1.5 and typed["inertia"].iloc[1:].isna().all()
+    # absent columns: all missing, in their type
+    assert typed["silhouette"].dtype == "float64" and typed["silhouette"].isna().all()
+    assert typed["skip_reason"].dtype == "string" and typed["skip_reason"].isna().all()
+
+
 def test_always_fits_version_2_keeping_matched_ids(first):
     refit = cf.run_life_cycle(blobs(), config(refit="always"), first, FIT_DAY + dt.timedelta(days=1))
     models = of_type(refit, "model")
