@@ -2,7 +2,7 @@
 
 Users run ``dbt build`` every night on one database. The soak replays that on a
 generated timeline and, after every night, compares the nightly database with two
-references built from scratch::
+references built from scratch, and its history marts with a rebuild of them::
 
     python -m segkit.soak --days 30 --customers 2000 --seed 42 --work data/soak --out soak/results
 
@@ -17,7 +17,11 @@ Per night (night 0 = the timeline's backfill date, then each delivered date D):
    the timeline, future ones included, except the deletion requests dated after D
    (``deliveries.POINT_IN_TIME_HELD_BACK``), as_of D, without tests;
 5. compare the nightly database with each reference, table by table and row by row, in
-   SQL (``compare``); the reference databases are removed afterwards.
+   SQL (``compare``);
+6. reference "history_refresh": the marts computed from the stored histories
+   (``tables.HISTORY_MARTS``), which no build from scratch can reproduce, rebuilt with
+   ``--full-refresh`` on a copy of the nightly database and compared on every as_of
+   date. The reference databases are removed afterwards.
 
 Modules: ``deliveries`` (timeline files per night), ``tables`` (what is compared, on
 which key, and the written exclusions), ``compare`` (the comparator), ``builds`` (one

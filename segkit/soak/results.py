@@ -15,7 +15,7 @@ from segkit.soak.compare import RELATIVE_TOLERANCE, TableDiff
 from segkit.soak.deliveries import POINT_IN_TIME_HELD_BACK, Timeline
 from segkit.soak.tables import EXCLUDED_TABLES
 
-REFERENCES = ("full_refresh", "point_in_time")
+REFERENCES = ("full_refresh", "point_in_time", "history_refresh")
 
 
 COMPARISON_RULES = [
@@ -140,7 +140,7 @@ def totals(nights: list[dict], timeline: Timeline) -> dict:
         "nights_failed": sum(night_failed(night) for night in nights),
         "tables_compared": len({table for night in nights for table in night["tables"]}),
         "rows_differing": {
-            kind: sum(night["references"][kind].get("rows_differing", 0) for night in nights)
+            kind: sum(night["references"].get(kind, {}).get("rows_differing", 0) for night in nights)
             for kind in REFERENCES
         },
         # planted on the delivered nights; the backfill's requests are not planted ones
@@ -202,13 +202,17 @@ def markdown(document: dict) -> str:
         f"**{document['summary']}**",
         "",
         f"Builds failed: {t['builds_failed']}. Rows differing: full refresh "
-        f"{rows['full_refresh']}, point in time {rows['point_in_time']}. "
+        f"{rows['full_refresh']}, point in time {rows['point_in_time']}, history refresh "
+        f"{rows['history_refresh']}. "
         f"Nights run: {t['nights']} of {t['nights_planned']}.",
         "",
         "Each night D: deliver every file dated <= D, `dbt build` (with tests) on the one nightly "
         "database, then two references from scratch without tests: **full refresh** "
         "(`--full-refresh` on the same delivered files) and **point in time** (every delivery of "
-        "the timeline, later ones too, except those held back below; as_of D).",
+        "the timeline, later ones too, except those held back below; as_of D). The marts computed "
+        "from the stored histories cannot come from scratch (exclusions below): **history refresh** "
+        "rebuilds them with `--full-refresh` on a copy of the nightly database and compares every "
+        "as_of date.",
         "",
         "## How tables are compared",
         "",
@@ -260,19 +264,21 @@ def nights_section(nights: list[dict]) -> list[str]:
         "",
         "## Nights",
         "",
-        "| night | date | nightly build | nightly s | full refresh s | point in time s | tables "
+        "| night | date | nightly build | nightly s | full refresh s | point in time s "
+        "| history refresh s | tables "
         "| rows differing (full refresh) | rows differing (point in time) "
+        "| rows differing (history refresh) "
         "| deletions requested | persons purged (cumulative) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for night in nights:
-        refs = night["references"]
+        refs = {kind: night["references"].get(kind) for kind in REFERENCES}
+        seconds = " | ".join("-" if ref is None else build_seconds(ref["build"]) for ref in refs.values())
+        differing = " | ".join("-" if ref is None else dash(ref.get("rows_differing")) for ref in refs.values())
         lines.append(
             f"| {night['night']} | {night['date']} | {night['nightly']['status']} "
-            f"| {build_seconds(night['nightly'])} | {build_seconds(refs['full_refresh']['build'])} "
-            f"| {build_seconds(refs['point_in_time']['build'])} | {len(night['tables'])} "
-            f"| {dash(refs['full_refresh'].get('rows_differing'))} "
-            f"| {dash(refs['point_in_time'].get('rows_differing'))} "
+            f"| {build_seconds(night['nightly'])} | {seconds} | {len(night['tables'])} "
+            f"| {differing} "
             f"| {dash(night['deletions_requested'])} | {dash(night['persons_purged'])} |"
         )
     return lines
@@ -283,18 +289,16 @@ def tables_section(nights: list[dict]) -> list[str]:
         "",
         "## Tables compared",
         "",
-        "| table | materialized | key | nights differing (full refresh / point in time) "
-        "| rows differing (full refresh / point in time) |",
+        "| table | materialized | key "
+        "| nights differing (full refresh / point in time / history refresh) "
+        "| rows differing (full refresh / point in time / history refresh) |",
         "|---|---|---|---|---|",
     ]
     for table, row in table_summary(nights).items():
         key = ", ".join(row["key"]) if row["key"] else "none: multiset"
-        nights_differing, rows = row["nights"], row["rows"]
-        lines.append(
-            f"| {table} | {row['materialized']} | {key} "
-            f"| {nights_differing['full_refresh']} / {nights_differing['point_in_time']} "
-            f"| {rows['full_refresh']} / {rows['point_in_time']} |"
-        )
+        nights_differing = " / ".join(str(row["nights"][kind]) for kind in REFERENCES)
+        rows = " / ".join(str(row["rows"][kind]) for kind in REFERENCES)
+        lines.append(f"| {table} | {row['materialized']} | {key} | {nights_differing} | {rows} |")
     return lines
 
 
@@ -313,7 +317,7 @@ def table_summary(nights: list[dict]) -> dict[str, dict]:
                 },
             )
             for kind in REFERENCES:
-                for diff in night["references"][kind].get("tables", []):
+                for diff in night["references"].get(kind, {}).get("tables", []):
                     if diff["table"] == table and diff["differences"]:
                         entry["nights"][kind] += 1
                         entry["rows"][kind] += diff["differences"]

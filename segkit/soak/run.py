@@ -30,7 +30,7 @@ from segkit.soak.results import (
     results_document,
     write_results,
 )
-from segkit.soak.tables import compared_tables, model_relation
+from segkit.soak.tables import HISTORY_MARTS, compared_tables, history_tables, model_relation
 
 CLUSTER_TABLE = "customer_clusters"
 
@@ -137,14 +137,16 @@ def run_night(
             )
         remove_database(database)
         references[kind] = reference_result(build, diffs)
+    history_specs = history_tables(manifest)
+    references["history_refresh"] = history_refresh(nightly_db, history_specs, date, work, logs, threads)
     return {
         "night": index,
         "date": date,
         "kind": "backfill" if index == 0 else "delivery",
         "nightly": asdict(nightly),
         "references": references,
-        "tables": {spec.name: list(spec.key) if spec.key else None for spec in specs},
-        "materialized": {spec.name: spec.materialized for spec in specs},
+        "tables": {spec.name: list(spec.key) if spec.key else None for spec in specs + history_specs},
+        "materialized": {spec.name: spec.materialized for spec in specs + history_specs},
         "deletions_requested": (
             None if index == 0 else deletions_requested_by_date(timeline.meta).get(date, 0)
         ),
@@ -152,6 +154,35 @@ def run_night(
             nightly_db, model_relation(manifest, "int_identity__deletion_audit")
         ),
     }
+
+
+def history_refresh(
+    nightly_db: Path,
+    specs: list,
+    date: str,
+    work: Path,
+    logs: Path,
+    threads: int | None,
+) -> dict:
+    """Reference "history_refresh": the history marts rebuilt with --full-refresh on a
+    copy of the nightly database (the same stored histories), compared on every date."""
+    database = work / "references" / "history_refresh.duckdb"
+    remove_database(database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if nightly_db.exists():
+        shutil.copyfile(nightly_db, database)
+    select = ["--select", *HISTORY_MARTS]
+    no_tests = ["--full-refresh", "--exclude-resource-type", "test", "unit_test"]
+    build = soak_build(
+        "history_refresh", date, work / "landing", database, work, logs, threads, [*no_tests, *select]
+    )
+    diffs = None
+    if build.status == "success":
+        diffs = compare_databases(nightly_db, database, specs, None, None)
+    else:
+        print(f"history_refresh build failed on {date}:\n{log_tail(PROJECT_DIR / build.log)}", flush=True)
+    remove_database(database)
+    return reference_result(build, diffs)
 
 
 def parameters(config: SoakConfig) -> dict:

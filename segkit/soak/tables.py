@@ -10,12 +10,21 @@ EXCLUDED_TABLES: dict[str, str] = {
     "segment_drift": (
         "compares each as_of_date with the previous stored one; a from-scratch build holds "
         "one as_of_date and so no previous one. Its inputs (segment_membership_history and "
-        "segment_feature_history at D, and at D-1 on the night before) are compared every night."
+        "segment_feature_history at D, and at D-1 on the night before) are compared every night, "
+        "and the table itself with a --full-refresh of the history marts on a copy of the "
+        "nightly database (reference history_refresh)."
     ),
     "segment_history": (
         "entries and exits versus the previous stored as_of_date: same reason as "
         "segment_drift (a from-scratch build has no row at all). Its input "
-        "segment_membership_history is compared every night."
+        "segment_membership_history is compared every night, and the table itself with a "
+        "--full-refresh of the history marts on a copy of the nightly database (reference "
+        "history_refresh)."
+    ),
+    "int_segments__drift_distances": (
+        "the distances behind segment_drift, kept incrementally per stored as_of_date: "
+        "same reason as segment_drift. Compared every night with a --full-refresh of "
+        "the history marts on a copy of the nightly database (reference history_refresh)."
     ),
     "segment_experiment_results": (
         "read-outs of cohorts first assigned on earlier stored as_of dates "
@@ -35,6 +44,12 @@ EXCLUDED_TABLES: dict[str, str] = {
         "model, so no row; same reason as cluster_models."
     ),
 }
+
+# Marts computed from the stored histories, incrementally per as_of_date: a build from
+# scratch cannot reproduce them (above), so the reference "history_refresh" rebuilds
+# them with --full-refresh on a copy of the nightly database, from the same histories,
+# and compares every date (docs/segments.md "History marts").
+HISTORY_MARTS: tuple[str, ...] = ("segment_history", "int_segments__drift_distances", "segment_drift")
 
 # Tests whose arguments name a table's key (tests/generic/expect_compound_columns_to_be_unique.sql).
 KEY_TESTS: dict[str, str] = {
@@ -100,3 +115,8 @@ def model_relation(manifest: Mapping, name: str) -> tuple[str, str] | None:
         if node.get("resource_type") == "model" and node["name"] == name:
             return node["schema"], node.get("alias") or node["name"]
     return None
+
+
+def history_tables(manifest: Mapping, names: tuple[str, ...] = HISTORY_MARTS) -> list[TableSpec]:
+    """The history marts (``names``) the project has, as compared tables."""
+    return [spec for spec in compared_tables(manifest, excluded={}) if spec.name in names]

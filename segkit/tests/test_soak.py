@@ -375,6 +375,15 @@ def test_compared_tables_are_mart_tables_and_incremental_models() -> None:
     assert "segment_drift" in soak_tables.EXCLUDED_TABLES
 
 
+def test_history_marts_are_compared_by_the_history_refresh_only() -> None:
+    # excluded from the references from scratch, compared whole after a --full-refresh
+    # of them on a copy of the nightly database
+    history = soak_tables.history_tables(fake_manifest())
+    assert [spec.name for spec in history] == ["segment_drift"]
+    assert history[0].materialized == "table"
+    assert set(soak_tables.HISTORY_MARTS) <= set(soak_tables.EXCLUDED_TABLES)
+
+
 def delivery_layout(tmp_path: Path) -> dict[str, dict[str, Path]]:
     for table, dates in {
         "orders": ["2026-06-01", "2026-06-02", "2026-06-03"],
@@ -452,8 +461,10 @@ def night(
     differing: int = 0,
     requested: int | None = None,
     purged: int = 2,
+    history_differing: int = 0,
 ) -> dict:
-    """A night whose full-refresh comparison found ``differing`` rows in customer_features."""
+    """A night whose full-refresh comparison found ``differing`` rows in customer_features
+    (and the history refresh ``history_differing``)."""
 
     def reference(rows: int) -> dict:
         table = {
@@ -468,7 +479,8 @@ def night(
         "night": 0, "date": date, "deletions_requested": requested, "persons_purged": purged,
         "nightly": {"status": nightly_status, "seconds": 2.0,
                     "failures": ["model.p.x: boom"] if nightly_status != "success" else []},
-        "references": {"full_refresh": reference(differing), "point_in_time": reference(0)},
+        "references": {"full_refresh": reference(differing), "point_in_time": reference(0),
+                       "history_refresh": reference(history_differing)},
         "tables": {"customer_features": ["customer_id"]},
         "materialized": {"customer_features": "table"},
     }  # fmt: skip
@@ -495,17 +507,24 @@ def test_summary_line_and_markdown(tmp_path: Path) -> None:
     parameters = {"days": 1, "customers": 10, "seed": 1, "threads": None, "timeline": "t"}
     nights = [
         night("2026-06-01", purged=5),
-        night("2026-06-02", differing=3, requested=2, purged=7),
+        night("2026-06-02", differing=3, requested=2, purged=7, history_differing=1),
     ]
     document = results.results_document(parameters, timeline, nights, "t")
     assert document["summary"] == (
-        "soak: 2 nights, 6 builds, 1 failures, 1 tables compared, 3 rows differing "
+        "soak: 2 nights, 8 builds, 1 failures, 1 tables compared, 4 rows differing "
         "(deletions: 2 requested, 2 purged)"
     )
+    assert document["totals"]["rows_differing"] == {"full_refresh": 3, "point_in_time": 0, "history_refresh": 1}
     results.write_results(document, tmp_path / "out")
     text = (tmp_path / "out" / "latest.md").read_text()
-    assert "| customer_features | table | customer_id | 1 / 0 | 3 / 0 |" in text
-    assert "| 2026-06-02 | success | 2.0 | 1.0 | 1.0 | 1 | 3 | 0 | 2 | 7 |" in text
+    assert "| customer_features | table | customer_id | 1 / 0 / 1 | 3 / 0 / 1 |" in text
+    assert "| 2026-06-02 | success | 2.0 | 1.0 | 1.0 | 1.0 | 1 | 3 | 0 | 1 | 2 | 7 |" in text
+    # a night recorded before the history refresh existed renders with dashes
+    older = night("2026-06-03")
+    del older["references"]["history_refresh"]
+    assert "| 2026-06-03 | success | 2.0 | 1.0 | 1.0 | - | 1 | 0 | 0 | - | - | 2 |" in "\n".join(
+        results.nights_section([older])
+    )
     saved = json.loads((tmp_path / "out" / "latest.json").read_text())
     assert saved["exclusions"] == soak_tables.EXCLUDED_TABLES
 

@@ -1,6 +1,18 @@
 {#- Public: per segment and stored as_of_date after the first, the members who
-    entered and exited since the previous stored as_of_date. -#}
+    entered and exited since the previous stored as_of_date. Incremental: a build
+    recomputes only the dates whose member counts or previous date changed, and
+    its own as_of_date and the date after it (history_dates_to_recompute). -#}
 {{ pii_gate() }}
+-- depends_on: {{ ref('int_as_of_date') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        post_hook="{{ delete_stale_date_pairs(ref('segment_membership_history')) }}",
+    )
+}}
 with
 
 membership_history as (
@@ -44,33 +56,93 @@ segment_pairs as (
 
 ),
 
-current_members as (
+-- one cheap pass over the history: members per stored date and segment
+member_counts as (
+
+    select
+        as_of_date,
+        segment_name,
+        count(*) as count_members
+
+    from membership_history
+    group by as_of_date, segment_name
+
+),
+
+expected_counts as (
 
     select
         segment_pairs.as_of_date,
+        segment_pairs.previous_as_of_date,
         segment_pairs.segment_name,
-        membership_history.customer_id
+        cast(coalesce(current_counts.count_members, 0) as {{ dbt.type_int() }}) as count_members,
+        cast(coalesce(previous_counts.count_members, 0) as {{ dbt.type_int() }}) as count_members_previous
 
     from segment_pairs
+    left join member_counts as current_counts
+        on
+            segment_pairs.as_of_date = current_counts.as_of_date
+            and segment_pairs.segment_name = current_counts.segment_name
+    left join member_counts as previous_counts
+        on
+            segment_pairs.previous_as_of_date = previous_counts.as_of_date
+            and segment_pairs.segment_name = previous_counts.segment_name
+
+),
+
+dates_to_compute as (
+
+    {% if is_incremental() -%}
+        {{ history_dates_to_recompute(
+            'expected_counts', ['segment_name'], ['previous_as_of_date', 'count_members', 'count_members_previous'],
+            ref('int_as_of_date')
+        ) }}
+    {%- else -%}
+        select distinct as_of_date from expected_counts
+    {%- endif %}
+
+),
+
+computed_pairs as (
+
+    select
+        segment_pairs.as_of_date,
+        segment_pairs.previous_as_of_date,
+        segment_pairs.segment_name
+
+    from segment_pairs
+    inner join dates_to_compute
+        on segment_pairs.as_of_date = dates_to_compute.as_of_date
+
+),
+
+current_members as (
+
+    select
+        computed_pairs.as_of_date,
+        computed_pairs.segment_name,
+        membership_history.customer_id
+
+    from computed_pairs
     inner join membership_history
         on
-            segment_pairs.as_of_date = membership_history.as_of_date
-            and segment_pairs.segment_name = membership_history.segment_name
+            computed_pairs.as_of_date = membership_history.as_of_date
+            and computed_pairs.segment_name = membership_history.segment_name
 
 ),
 
 previous_members as (
 
     select
-        segment_pairs.as_of_date,
-        segment_pairs.segment_name,
+        computed_pairs.as_of_date,
+        computed_pairs.segment_name,
         membership_history.customer_id
 
-    from segment_pairs
+    from computed_pairs
     inner join membership_history
         on
-            segment_pairs.previous_as_of_date = membership_history.as_of_date
-            and segment_pairs.segment_name = membership_history.segment_name
+            computed_pairs.previous_as_of_date = membership_history.as_of_date
+            and computed_pairs.segment_name = membership_history.segment_name
 
 ),
 
@@ -110,20 +182,20 @@ counted as (
 final as (
 
     select
-        segment_pairs.as_of_date,
-        segment_pairs.previous_as_of_date,
-        segment_pairs.segment_name,
+        computed_pairs.as_of_date,
+        computed_pairs.previous_as_of_date,
+        computed_pairs.segment_name,
         cast(coalesce(counted.count_members, 0) as {{ dbt.type_int() }}) as count_members,
         cast(coalesce(counted.count_members_previous, 0) as {{ dbt.type_int() }}) as count_members_previous,
         cast(coalesce(counted.count_entries, 0) as {{ dbt.type_int() }}) as count_entries,
         cast(coalesce(counted.count_exits, 0) as {{ dbt.type_int() }}) as count_exits,
         cast(coalesce(counted.count_retained, 0) as {{ dbt.type_int() }}) as count_retained
 
-    from segment_pairs
+    from computed_pairs
     left join counted
         on
-            segment_pairs.as_of_date = counted.as_of_date
-            and segment_pairs.segment_name = counted.segment_name
+            computed_pairs.as_of_date = counted.as_of_date
+            and computed_pairs.segment_name = counted.segment_name
 
 )
 
