@@ -26,6 +26,9 @@ COMPARISON_RULES = [
     "multiset (except all, both ways).",
     "A table with an as_of_date column is compared on as_of_date = D only: the nightly database's "
     "history tables hold every earlier night too, a from-scratch build only D.",
+    "History refresh: the history marts (tables.HISTORY_MARTS), which no build from scratch can "
+    "reproduce, are rebuilt with --full-refresh on a copy of the nightly database and compared on "
+    "every as_of_date.",
     "Cluster ids are arbitrary labels (the nightly fit keeps the previous night's ids, a fresh fit "
     "orders them by a feature): in each database every cluster id is replaced by the smallest "
     "customer_id that customer_clusters assigns to it, in every column named cluster_id or "
