@@ -10,7 +10,8 @@
         a device logged in, two records merged or split; new persons too;
       - persons with an input row loaded after the table's watermark (the greatest
         source_loaded_at stored that is not after the run's start:
-        loaded_watermark()): late rows of any age, new orders, order status
+        loaded_watermark(), read as a literal when the model compiles:
+        delivery_watermark()): late rows of any age, new orders, order status
         changes (a new version of the order is a new row);
       - everyone, when the table has no watermark yet: a first run after an
         upgrade, or a run whose pre-hook forget_stale_rows() emptied the table
@@ -27,20 +28,20 @@
     persons, ids merged into another person, and rows of re-processed persons that
     now have none (e.g. a session that moved to another person). -#}
 {% macro customers_to_reprocess(inputs, versions) -%}
+    {#- a literal read when the model compiles, so the load-time filter reaches the
+        scan of the inputs (DuckDB skips the row groups loaded before it); none when
+        the table has no watermark: everyone (called unqualified, so a unit test can
+        override it) -#}
+    {%- set watermark = delivery_watermark(loaded_at='source_loaded_at') -%}
     {{ segmentation.customers_with_changed_identity(versions) }}
     union
     select inputs.customer_id
     from {{ inputs }} as inputs
-    cross join (
-        select {{ segmentation.loaded_watermark('source_loaded_at') }} as loaded_until
-        from {{ this }}
-    ) as watermark
     where
         inputs.customer_id is not null
-        and (
-            watermark.loaded_until is null
-            or inputs._loaded_at > watermark.loaded_until
-        )
+        {%- if watermark is not none %}
+        and inputs._loaded_at > {{ watermark }}
+        {%- endif %}
 {%- endmacro %}
 
 {#- The first part of customers_to_reprocess(): the persons whose current

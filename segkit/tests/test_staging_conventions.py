@@ -5,6 +5,10 @@ CTE before it must be declared `name as {{ segmentation.inline_cte() }} (` or Du
 keeps a copy of every raw row (issue "Performance", item 4: no hand-kept rituals).
 The macro checks the model's raw code at parse time; this test removes the keyword
 from one CTE of a copy of the project and expects `dbt parse` to fail naming it.
+
+Likewise every base model reads its raw rows through delivered_source_ctes(), which
+restricts a nightly run to the rows of the delivered keys before they are typed;
+the second test removes the call and expects `dbt parse` to fail.
 """
 
 from __future__ import annotations
@@ -61,3 +65,23 @@ def test_base_model_cte_without_inline_cte_fails_to_parse(tmp_path: Path) -> Non
     assert broken.returncode != 0
     assert "base_shop__orders" in broken.stdout
     assert "missing: fingerprinted" in broken.stdout
+
+
+DELIVERED = "    from delivered_source\n"
+
+
+def test_incremental_base_model_without_delivered_source_fails_to_parse(tmp_path: Path) -> None:
+    """A base model that reads its raw rows directly would still build the right
+    table, but a nightly run would type every raw row: the macro refuses it."""
+    project = copy_project(tmp_path)
+    model = project / BASE_MODEL
+    text = model.read_text()
+    start = text.index("{{ segmentation.delivered_source_ctes(")
+    end = text.index(") }}", start) + len(") }}")
+    assert DELIVERED in text[end:], "the fixture moved: update DELIVERED"
+
+    model.write_text(text[:start] + text[end:].replace(DELIVERED, "    from source\n", 1))
+    broken = parse(project)
+    assert broken.returncode != 0
+    assert "base_shop__orders" in broken.stdout
+    assert "delivered_source_ctes" in broken.stdout

@@ -19,7 +19,9 @@
 
 with
 
-events as (
+-- read twice on an incremental run (the delivered rows, then every row of the
+-- customers to re-process), each time by a scan that filters it: never kept whole
+events as {{ segmentation.inline_cte() }} (
 
     select * from {{ ref('int_events__resolved') }}
     where customer_id is not null

@@ -21,7 +21,9 @@
 
 with
 
-orders as (
+-- read twice on an incremental run (the delivered rows, then every row of the
+-- customers to re-process), each time by a scan that filters it: never kept whole
+orders as {{ segmentation.inline_cte() }} (
 
     select * from {{ ref('int_orders__resolved') }}
     where customer_id is not null

@@ -12,6 +12,12 @@
     reused by another customer never supersedes the first customer's event. -#}
 {%- set version_order = '_loaded_at desc nulls last' %}
 {%- set raw_types = segmentation.raw_table_column_types('crm', 'consent_events') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike;
+    null exactly when the id or the customer is missing -#}
+{%- set raw_key -%}
+    nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') || '|'
+    || nullif(trim(cast(consent_event_id as {{ dbt.type_string() }})), '')
+{%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -19,6 +25,10 @@ source as {{ segmentation.inline_cte() }} (
     {{ optional_source('crm', 'consent_events') }}
 
 ),
+
+{{ segmentation.delivered_source_ctes(
+    'source', 'consent_event_key', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+) }}
 
 typed as {{ segmentation.inline_cte() }} (
 
@@ -40,14 +50,13 @@ typed as {{ segmentation.inline_cte() }} (
         and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
         -- the natural key; null exactly when the id or the customer is missing
-        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') || '|'
-        || nullif(trim(cast(consent_event_id as {{ dbt.type_string() }})), '') as consent_event_key,
+        {{ raw_key }} as consent_event_key,
 
         {{ row_fingerprint([
             'consent_event_id', 'customer_id', 'purpose', 'status', 'occurred_at'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 

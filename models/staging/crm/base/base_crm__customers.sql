@@ -2,6 +2,8 @@
     the dedupe outcome. Holds raw PII: only staging models and the quarantine read it. -#}
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('crm', 'customers') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
+{%- set raw_key -%} nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -10,11 +12,15 @@ source as {{ segmentation.inline_cte() }} (
 
 ),
 
+{{ segmentation.delivered_source_ctes(
+    'source', 'customer_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')), reread_erased=true
+) }}
+
 typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
-        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        {{ raw_key }} as customer_id,
 
         -- PII, normalised (hashed in stg_crm__customers)
         cast(email as {{ dbt.type_string() }}) as email_raw,
@@ -59,7 +65,7 @@ typed as {{ segmentation.inline_cte() }} (
             'is_loyalty_member', 'loyalty_tier', 'updated_at'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 
@@ -145,7 +151,7 @@ validated as {{ segmentation.inline_cte() }} (
 
 ),
 
-{{ record_outcome_ctes('validated', 'customer_id', version_order, reread_erased=true) }}
+{{ record_outcome_ctes('validated', 'customer_id', version_order) }}
 
 -- the erasure hook (erase_deleted_persons_pii) sets is_pii_erased; such rows are
 -- read from the raw files again on every run (macros/staging/delivered_rows.sql)

@@ -10,6 +10,13 @@
     flags the latter) and the request is honoured. -#}
 {%- set version_order = '_loaded_at desc nulls last' %}
 {%- set raw_types = segmentation.raw_table_column_types('crm', 'deletion_requests') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it
+    alike (a table: every build reads every request, so the macro passes every row) -#}
+{%- set raw_key -%}
+    nullif(trim(cast(request_id as {{ dbt.type_string() }})), '')
+    || '|' || coalesce({{ normalize_customer_id('customer_id') }}, '')
+    || '|' || coalesce({{ normalize_email('email') }}, '')
+{%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -17,6 +24,10 @@ source as {{ segmentation.inline_cte() }} (
     {{ optional_source('crm', 'deletion_requests', point_in_time=false) }}
 
 ),
+
+{{ segmentation.delivered_source_ctes(
+    'source', 'request_key', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+) }}
 
 typed as {{ segmentation.inline_cte() }} (
 
@@ -38,9 +49,12 @@ typed as {{ segmentation.inline_cte() }} (
         _loaded_at is not null
         and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
 
+        -- the natural key
+        {{ raw_key }} as request_key,
+
         {{ row_fingerprint(['request_id', 'customer_id', 'email', 'requested_at']) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 
@@ -49,9 +63,7 @@ fingerprinted as {{ segmentation.inline_cte() }} (
     select
         *,
         {{ row_fingerprint(['request_id', 'customer_id_normalized', 'email_normalized', 'requested_at']) }}
-            as record_fingerprint,
-        request_id || '|' || coalesce(customer_id_normalized, '') || '|' || coalesce(email_normalized, '')
-            as request_key
+            as record_fingerprint
 
     from typed
 

@@ -2,6 +2,8 @@
     verdict and the dedupe outcome. The source is optional: without it, empty. -#}
 {%- set version_order = '_loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('email', 'email_events') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
+{%- set raw_key -%} nullif(trim(cast(email_event_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -10,11 +12,15 @@ source as {{ segmentation.inline_cte() }} (
 
 ),
 
+{{ segmentation.delivered_source_ctes(
+    'source', 'email_event_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+) }}
+
 typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
-        nullif(trim(cast(email_event_id as {{ dbt.type_string() }})), '') as email_event_id,
+        {{ raw_key }} as email_event_id,
         nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
         nullif(trim(cast(campaign_id as {{ dbt.type_string() }})), '') as campaign_id,
 
@@ -33,7 +39,7 @@ typed as {{ segmentation.inline_cte() }} (
             'email_event_id', 'customer_id', 'campaign_id', 'event_type', 'occurred_at'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 

@@ -2,6 +2,8 @@
     dedupe outcome. The source is optional: without it, empty. -#}
 {%- set version_order = '_loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('shop', 'order_lines') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
+{%- set raw_key -%} nullif(trim(cast(order_line_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -10,11 +12,15 @@ source as {{ segmentation.inline_cte() }} (
 
 ),
 
+{{ segmentation.delivered_source_ctes(
+    'source', 'order_line_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+) }}
+
 typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
-        nullif(trim(cast(order_line_id as {{ dbt.type_string() }})), '') as order_line_id,
+        {{ raw_key }} as order_line_id,
         nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
         nullif(trim(cast(product_id as {{ dbt.type_string() }})), '') as product_id,
 
@@ -37,7 +43,7 @@ typed as {{ segmentation.inline_cte() }} (
             'order_line_id', 'order_id', 'product_id', 'category', 'quantity', 'unit_price'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 

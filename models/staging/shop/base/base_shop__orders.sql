@@ -2,6 +2,8 @@
     dedupe outcome. Holds the raw email of guest checkouts: only staging reads it. -#}
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('shop', 'orders') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
+{%- set raw_key -%} nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
 
 source as {{ segmentation.inline_cte() }} (
@@ -10,11 +12,15 @@ source as {{ segmentation.inline_cte() }} (
 
 ),
 
+{{ segmentation.delivered_source_ctes(
+    'source', 'order_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')), reread_erased=true
+) }}
+
 typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
-        nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
+        {{ raw_key }} as order_id,
         nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
         {{ normalize_email('customer_email') }} as customer_email_normalized,
 
@@ -45,7 +51,7 @@ typed as {{ segmentation.inline_cte() }} (
             'status', 'sales_channel', 'updated_at'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 
@@ -90,7 +96,7 @@ validated as {{ segmentation.inline_cte() }} (
 
 ),
 
-{{ record_outcome_ctes('validated', 'order_id', version_order, reread_erased=true) }}
+{{ record_outcome_ctes('validated', 'order_id', version_order) }}
 
 -- the erasure hook (erase_deleted_persons_pii) sets is_pii_erased; such rows are
 -- read from the raw files again on every run (macros/staging/delivered_rows.sql)

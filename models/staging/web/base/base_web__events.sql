@@ -2,6 +2,8 @@
     the dedupe outcome. The source is optional: without the file it is empty. -#}
 {%- set version_order = '_loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('web', 'events') %}
+{#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
+{%- set raw_key -%} nullif(trim(cast(event_id as {{ dbt.type_string() }})), '') {%- endset %}
 {#- an offset beyond +-14 h is invalid; parsed as bigint, so no extreme value
     overflows the arithmetic before the check -#}
 {%- set offset_minutes = segmentation.try_parse_integer('utc_offset_minutes', raw_types.get('utc_offset_minutes')) %}
@@ -16,11 +18,15 @@ source as {{ segmentation.inline_cte() }} (
 
 ),
 
+{{ segmentation.delivered_source_ctes(
+    'source', 'event_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+) }}
+
 typed as {{ segmentation.inline_cte() }} (
 
     select
         -- ids
-        nullif(trim(cast(event_id as {{ dbt.type_string() }})), '') as event_id,
+        {{ raw_key }} as event_id,
         nullif(trim(cast(anonymous_id as {{ dbt.type_string() }})), '') as anonymous_id,
         nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
         nullif(trim(cast(session_id as {{ dbt.type_string() }})), '') as session_id,
@@ -51,7 +57,7 @@ typed as {{ segmentation.inline_cte() }} (
             'device', 'channel', 'campaign', 'occurred_at', 'utc_offset_minutes'
         ]) }} as row_fingerprint
 
-    from source
+    from delivered_source
 
 ),
 
