@@ -1070,6 +1070,9 @@ def stored_model(previous: pd.DataFrame | None) -> "StoredModel | None":
     return StoredModel(
         version=int(latest["model_version"]), as_of=as_of,
         highest_id_used=int(models["highest_cluster_id_used"].max()),
+        # previous_output_sql() already keeps only these record types in the
+        # warehouse; filtering again costs nothing (84 rows) and keeps this right for
+        # a caller that passes the whole previous table
         records=previous[previous["record_type"].isin(MODEL_RECORD_TYPES)].reset_index(drop=True),
         scaler=scaler, projection=projection[projection["projection_kind"] == "clustering"],
         centroids=slices["centroid"][["cluster_id", "dimension", "centroid_value"]],

@@ -33,6 +33,9 @@ from segkit.soak.results import (
 from segkit.soak.tables import HISTORY_MARTS, compared_tables, history_tables, model_relation
 
 CLUSTER_TABLE = "customer_clusters"
+# Arguments of every reference build: rebuilt from scratch, models only (the tests
+# run in the nightly build, whose tables the references are compared with).
+REFERENCE_BUILD_ARGS = ("--full-refresh", "--exclude-resource-type", "test", "unit_test")
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,6 @@ def run_night(
 ) -> dict:
     """Deliver, build nightly, build both references, compare. The nightly database
     persists across nights; each reference database is new and removed afterwards."""
-    no_tests = ["--full-refresh", "--exclude-resource-type", "test", "unit_test"]
     logs = work / "logs" / f"night-{index:03d}-{date}"
     landing, point_in_time = work / "landing", work / "point_in_time"
     sync_folder(landing, select_deliveries(timeline.files, date, timeline.files.keys()))
@@ -127,7 +129,7 @@ def run_night(
         database = work / "references" / f"{kind}.duckdb"
         remove_database(database)
         database.parent.mkdir(parents=True, exist_ok=True)
-        build = soak_build(kind, date, raw, database, work, logs, threads, no_tests)
+        build = soak_build(kind, date, raw, database, work, logs, threads, list(REFERENCE_BUILD_ARGS))
         diffs = None
         if build.status == "success" and nightly_db.exists():
             diffs = compare_databases(nightly_db, database, specs, date, cluster_relation)
@@ -172,9 +174,9 @@ def history_refresh(
     if nightly_db.exists():
         shutil.copyfile(nightly_db, database)
     select = ["--select", *HISTORY_MARTS]
-    no_tests = ["--full-refresh", "--exclude-resource-type", "test", "unit_test"]
     build = soak_build(
-        "history_refresh", date, work / "landing", database, work, logs, threads, [*no_tests, *select]
+        "history_refresh", date, work / "landing", database, work, logs, threads,
+        [*REFERENCE_BUILD_ARGS, *select],
     )
     diffs = None
     if build.status == "success":
