@@ -26,7 +26,9 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-ID_COLUMNS = ("customer_id", "snapshot_name", "snapshot_date", "future_revenue", "is_target")
+ID_COLUMNS = (
+    "customer_id", "snapshot_name", "snapshot_date", "future_revenue", "is_target", "training_sample_rank",
+)
 # Trees need a number where a customer has never bought: a value no real recency takes.
 NEVER_BOUGHT = -1.0
 # The returned table's columns and pandas types, whatever the data (0 customers, a
@@ -66,6 +68,25 @@ def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
         objects["snapshot_date"] = dates.dt.date.astype(object).where(dates.notna(), None)
         return objects.rename(columns=str.upper)
     return frame
+
+
+def read_snapshots(relation, sample_size: int) -> pd.DataFrame:
+    """The rows the fit uses, chosen before they leave the engine: every scoring row and
+    the labelled rows whose ``training_sample_rank`` is within the sample (DuckDB
+    ``filter`` with SQL text, Snowpark ``filter`` with columns). At 1M customers that
+    reads 0.9M rows instead of 2.5M. Other stand-ins are read whole, then cut."""
+    if hasattr(relation, "project"):
+        return to_pandas(relation.filter(
+            f"snapshot_name = '{SCORING}' or training_sample_rank <= {int(sample_size)}"
+        ))
+    if hasattr(relation, "select"):
+        from snowflake.snowpark.functions import col
+
+        return to_pandas(relation.filter(
+            (col("snapshot_name") == SCORING) | (col("training_sample_rank") <= int(sample_size))
+        ))
+    frame = to_pandas(relation)
+    return frame[(frame["snapshot_name"] == SCORING) | (frame["training_sample_rank"] <= sample_size)]
 
 
 def parse_config_value(value):
@@ -180,8 +201,8 @@ def out_of_time_check(
     of the main fit (the training snapshot's sample is the one cross-validated).
     Returns oot_* metrics and the reliability table; the metrics say skipped when
     either snapshot is empty or the fit snapshot has one class."""
-    fit_rows = sample_training(frame[frame["snapshot_name"] == OUT_OF_TIME_TRAINING], training_sample_size, seed)
-    evaluated = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size, seed)
+    fit_rows = sample_training(frame[frame["snapshot_name"] == OUT_OF_TIME_TRAINING], training_sample_size)
+    evaluated = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size)
     fit_target = fit_rows["is_target"].astype(bool).to_numpy()
     evaluated_target = evaluated["is_target"].astype(bool).to_numpy()
     metrics = {
@@ -213,21 +234,25 @@ def fit_propensity(
         return _fit_propensity(frame, kind, n_estimators, folds, seed, training_sample_size)
 
 
-def sample_training(training: pd.DataFrame, sample_size: int | None, seed: int) -> pd.DataFrame:
-    """A seeded random sample of the training snapshot, so that cross-validation and
-    the fit cost a bounded amount at any number of customers (scoring still covers
-    everyone). None or a size at least the snapshot's keeps every row."""
-    if sample_size is None or len(training) <= sample_size:
-        return training
-    return training.sample(n=sample_size, random_state=seed).sort_index()
+def sample_training(snapshot: pd.DataFrame, sample_size: int | None) -> pd.DataFrame:
+    """The seeded sample of one labelled snapshot, in customer order, so that
+    cross-validation and the fit cost a bounded amount at any number of customers
+    (scoring still covers everyone). The sample is the rows with
+    ``training_sample_rank`` (int_customers__propensity_features: the order of a hash
+    of customer id and seed) up to sample_size: it depends neither on the order the
+    rows arrive in nor on the engine. None keeps every row."""
+    if sample_size is not None:
+        snapshot = snapshot[snapshot["training_sample_rank"] <= sample_size]
+    return snapshot.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
 def _fit_propensity(
     frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
     training_sample_size: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    frame = frame.sort_values(["snapshot_name", "customer_id"], kind="stable").reset_index(drop=True)
-    training = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size, seed)
+    # Only the samples are sorted (sample_training): the scores of the scoring rows do
+    # not depend on their order.
+    training = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size)
     scoring = frame[frame["snapshot_name"] == SCORING]
     columns = feature_columns(frame)
     features = feature_matrix(training, columns)
@@ -327,14 +352,14 @@ def model(dbt, session):
         materialized="table",
         packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "threadpoolctl==3.8.0"],
     )
-    frame = to_pandas(dbt.ref("int_customers__propensity_features"))
     kind = str(parse_config_value(dbt.config.meta_get("propensity_classifier")))
+    sample_size = int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size")))
     results = fit_propensity(
-        frame,
+        read_snapshots(dbt.ref("int_customers__propensity_features"), sample_size),
         kind=kind,
         n_estimators=int(parse_config_value(dbt.config.meta_get("propensity_n_estimators"))),
         folds=int(parse_config_value(dbt.config.meta_get("propensity_cv_folds"))),
         seed=int(parse_config_value(dbt.config.meta_get("cluster_random_seed"))),
-        training_sample_size=int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size"))),
+        training_sample_size=sample_size,
     )
     return for_warehouse(to_records(results, kind), session)

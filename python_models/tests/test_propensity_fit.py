@@ -8,7 +8,8 @@ import pytest
 
 def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = ("training", "scoring")) -> pd.DataFrame:
     """Snapshots (training + scoring unless names says otherwise) where past
-    revenue_90d drives the target of every labelled snapshot."""
+    revenue_90d drives the target of every labelled snapshot, ranked for the sample in
+    a random order (as the hash ranks them in int_customers__propensity_features)."""
     rng = np.random.default_rng(seed)
     frames = []
     for name in names:
@@ -23,6 +24,7 @@ def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = (
         if name != "scoring":
             frame["is_target"] = revenue > np.quantile(revenue, 0.9) if signal else False
             frame["future_revenue"] = revenue
+            frame["training_sample_rank"] = rng.permutation(n) + 1
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -71,11 +73,49 @@ def test_training_is_capped_by_a_seeded_sample_but_everyone_is_scored():
     assert metrics["training_customers"] == 200
     assert metrics["cv_roc_auc_mean"] > 0.85
     assert len(results["score"]) == 600
+
+
+
+def test_the_sample_is_the_lowest_ranks_in_customer_order_whatever_the_row_order():
     training = snapshots(600, 1).query("snapshot_name == 'training'")
-    first = pf.sample_training(training, 200, seed=3)
-    assert first.equals(pf.sample_training(training, 200, seed=3))
-    assert pf.sample_training(training, 1000, seed=3) is training
-    assert pf.sample_training(training, None, seed=3) is training
+    sample = pf.sample_training(training, 200)
+    assert sorted(sample["training_sample_rank"]) == list(range(1, 201))
+    assert sample["customer_id"].is_monotonic_increasing
+    shuffled = training.sample(frac=1, random_state=9)
+    assert pf.sample_training(shuffled, 200).equals(sample)
+    assert len(pf.sample_training(training, 1000)) == len(pf.sample_training(training, None)) == 600
+
+
+def test_the_rank_column_is_not_a_feature():
+    assert "training_sample_rank" not in pf.feature_columns(snapshots(10, 2))
+
+
+def test_reading_a_stand_in_keeps_scoring_rows_and_the_sample_only():
+    class Relation:
+        def __init__(self, frame):
+            self._frame = frame
+
+        def to_pandas(self):
+            return self._frame
+
+    frame = snapshots(50, 2, names=("out_of_time_training", "training", "scoring"))
+    read = pf.read_snapshots(Relation(frame), 10)
+    assert read["snapshot_name"].value_counts().to_dict() == {"scoring": 50, "training": 10, "out_of_time_training": 10}
+    assert read["training_sample_rank"].max() == 10
+
+
+def test_reading_duckdb_filters_in_the_engine_like_the_stand_in():
+    duckdb = pytest.importorskip("duckdb")
+    frame = snapshots(50, 2, names=("out_of_time_training", "training", "scoring"))
+    connection = duckdb.connect()
+    connection.register("features", frame)
+    read = pf.read_snapshots(connection.table("features"), 10)
+    kept = read.set_index(["snapshot_name", "customer_id"])["training_sample_rank"]
+    expected = frame[(frame["snapshot_name"] == "scoring") | (frame["training_sample_rank"] <= 10)]
+    assert len(read) == 70
+    assert kept.sort_index().fillna(0).tolist() == (
+        expected.set_index(["snapshot_name", "customer_id"])["training_sample_rank"].sort_index().fillna(0).tolist()
+    )
 
 
 # --- empty and tiny inputs ---------------------------------------------------

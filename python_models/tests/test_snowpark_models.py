@@ -138,6 +138,10 @@ def propensity_features(seed: int = 4) -> pd.DataFrame:
                     ),
                     "future_revenue": revenue * rng.uniform(0.5, 1.5, size=N_CUSTOMERS),
                     "is_target": revenue > np.quantile(revenue, 0.8),
+                    # int_customers__propensity_features ranks the labelled rows only
+                    "training_sample_rank": (
+                        rng.permutation(N_CUSTOMERS) + 1.0 if snapshot_name == "training" else np.nan
+                    ),
                 }
             )
         )
@@ -149,7 +153,7 @@ def propensity_config() -> dict[str, object]:
         "propensity_classifier": "random_forest",
         "propensity_n_estimators": "20",
         "propensity_cv_folds": "3",
-        "propensity_training_sample_size": "50000",
+        "propensity_training_sample_size": "200",
         "cluster_random_seed": "42",
     }
 
@@ -196,6 +200,8 @@ def test_propensity_fit_model_scores_every_scoring_customer(session):
     assert scores["VALUE"].between(0, 1).all()
     metrics = result[result["RECORD_TYPE"] == "metric"].set_index("NAME")["VALUE"]
     assert metrics["cv_roc_auc_mean"] > 0.8
+    # Snowpark's filter kept the sample (ranks up to 200 of 240), not every training row.
+    assert metrics["training_customers"] == 200
 
 
 @pytest.mark.parametrize("n_customers", [0, 2])

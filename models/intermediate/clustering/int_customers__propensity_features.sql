@@ -7,7 +7,11 @@
       labelled up to the training snapshot: the out-of-time check fits on it and
       scores the training snapshot, so no label it learns from reaches past it;
     - scoring: as of as_of_date, every customer, no label.
-    A window of N days covers (snapshot_date - N, snapshot_date]. -#}
+    A window of N days covers (snapshot_date - N, snapshot_date]. Labelled rows carry
+    training_sample_rank, the order of md5(customer id | var cluster_random_seed) in
+    their snapshot: propensity_fit reads ranks up to var
+    propensity_training_sample_size, so the sample is chosen in the engine and does not
+    depend on the order rows arrive in. -#}
 {%- set horizon_days = var('propensity_horizon_days') -%}
 with
 
@@ -156,7 +160,17 @@ final as (
                     future_revenue > 0
                     and cume_dist() over (partition by snapshot_name order by future_revenue)
                     > 1 - {{ var('propensity_top_share') }}
-        end as is_target
+        end as is_target,
+        case
+            when snapshot_name != 'scoring'
+                then
+                    cast(row_number() over (
+                        partition by snapshot_name
+                        order by
+                            {{ dbt.hash(dbt.concat(['customer_id', "'|" ~ var('cluster_random_seed') ~ "'"])) }},
+                            customer_id
+                    ) as {{ dbt.type_int() }})
+        end as training_sample_rank
 
     from joined
 
