@@ -19,8 +19,10 @@ contract-enforced slices of it:
   when PCA is off) and to the 2-D plotting plane (-> ``cluster_projection_params``);
 - ``centroid``: the production model's centroids in the clustering space, with
   cluster ids matched to the previous model version (-> ``cluster_centroids``);
-- ``assignment``: the Python-side nearest-centroid cluster of every customer, which a
-  data test compares with the SQL assignment in ``customer_clusters``.
+- ``assignment``: the Python-side nearest-centroid cluster of every customer when a
+  version is fitted, of a seeded sample of ``cluster_sample_size`` customers when the
+  stored model is reused (``assignment_check_sample``); a data test compares it with
+  the SQL assignment in ``customer_clusters``, which is the one published.
 - ``model``: one row per fitted model version (-> ``cluster_models``) and ``lineage``:
   old cluster id -> new id at each refit (-> ``cluster_lineage``).
 
@@ -180,6 +182,22 @@ def draw_sample(frame: pd.DataFrame, sample_size: int, seed: int) -> pd.DataFram
     if len(ordered) <= sample_size:
         return ordered
     return ordered.sample(n=sample_size, random_state=seed).reset_index(drop=True)
+
+
+def assignment_check_sample(frame: pd.DataFrame, sample_size: int, seed: int) -> pd.DataFrame:
+    """The customers a build that reuses the stored model also assigns in Python, to
+    check the SQL assignment against: the sample_size customers with the lowest
+    seeded 64-bit hash of their id (everyone when there are no more). The SQL
+    assignment is the published one; assigning, typing and writing every customer a
+    second time cost seconds at 1M. Neither the row order nor a sort decides who is
+    in the sample."""
+    if len(frame) <= sample_size:
+        return frame
+    hashes = pd.util.hash_pandas_object(
+        frame["customer_id"].astype(str), index=False, hash_key=f"{seed % 10**16:016d}"
+    ).to_numpy()
+    chosen = np.argpartition(hashes, sample_size - 1)[:sample_size]
+    return frame.iloc[np.sort(chosen)].reset_index(drop=True)
 
 
 def count_distinct(points: np.ndarray) -> int:
@@ -1119,7 +1137,8 @@ def run_life_cycle(
 ) -> pd.DataFrame:
     """Fit a new model version or assign with the stored one (decide_refit), and return
     the records: the model, its history (model and lineage rows of every version) and
-    the Python-side assignment of everyone in the population."""
+    the Python-side assignment of everyone in the population (a fit) or of the check
+    sample (a reuse: assignment_check_sample). The drift is measured on everyone."""
     stored = stored_model(previous)
     # A model without clusters (fitted on no customers) cannot assign anyone: no model.
     usable = stored is not None and not stored.centroids.empty
@@ -1132,7 +1151,8 @@ def run_life_cycle(
     if reason == "no_model" and stored is not None and features.empty:
         reason = None  # still nobody to fit on: keep the stored empty model, no new version
     if reason is None:
-        kept = to_records({"assignment": assign_with_stored(features, stored)})
+        checked = assignment_check_sample(features, config.sample_size, config.seed)
+        kept = to_records({"assignment": assign_with_stored(checked, stored)})
         # both sides in the record types first: the stored rows come back from the
         # warehouse as objects, and pandas deprecates typing a stack from all-null
         # columns of different types (a FutureWarning on every nightly build). Two

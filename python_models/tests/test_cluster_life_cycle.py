@@ -200,3 +200,28 @@ def test_a_model_fitted_on_nobody_is_kept_while_nobody_comes_and_replaced_when_c
     models = of_type(customers, "model")
     assert models["model_version"].tolist() == [1, 2] and models["fit_reason"].tolist() == ["no_model", "no_model"]
     assert of_type(customers, "lineage").empty
+
+
+def test_a_reuse_assigns_the_check_sample_only_with_the_same_clusters(first):
+    # the published assignment is the SQL one; Python assigns a seeded sample to check it
+    next_day = FIT_DAY + dt.timedelta(days=1)
+    sampled = of_type(cf.run_life_cycle(blobs(), config(sample_size=100), first, next_day), "assignment")
+    everyone = of_type(first, "assignment").set_index("customer_id")
+    assert len(sampled) == 100 and sampled["customer_id"].is_unique
+    assert (everyone.loc[sampled["customer_id"], "cluster_id"].to_numpy() == sampled["cluster_id"].to_numpy()).all()
+    # the model rows are still re-emitted whole
+    for record_type in cf.MODEL_RECORD_TYPES:
+        pd.testing.assert_frame_equal(
+            of_type(cf.run_life_cycle(blobs(), config(sample_size=100), first, next_day), record_type),
+            of_type(first, record_type),
+        )
+
+
+def test_the_check_sample_depends_on_ids_and_seed_not_on_row_order():
+    frame = blobs()
+    sample = set(cf.assignment_check_sample(frame, 50, seed=42)["customer_id"])
+    shuffled = frame.sample(frac=1, random_state=3)
+    assert set(cf.assignment_check_sample(shuffled, 50, seed=42)["customer_id"]) == sample
+    assert set(cf.assignment_check_sample(frame, 50, seed=7)["customer_id"]) != sample
+    assert len(sample) == 50
+    assert cf.assignment_check_sample(frame, 400, seed=42) is frame

@@ -6,8 +6,11 @@
       key_column          column joining the two tables (in both unless compare_key_column)
       compare_model       ref() of the table to compare with
       compare_column      column of compare_model that must equal column_name
-      compare_key_column  key column name in compare_model (default: key_column) -#}
-{% test expect_column_values_to_match_other_table(model, column_name, key_column, compare_model, compare_column, compare_key_column=none) %}
+      compare_key_column  key column name in compare_model (default: key_column)
+      compare_keys_only   true: compare the keys of compare_model only (a key of model
+                          missing there passes; one of compare_model missing from
+                          model still fails), for a compare_model that checks a sample -#}
+{% test expect_column_values_to_match_other_table(model, column_name, key_column, compare_model, compare_column, compare_key_column=none, compare_keys_only=false) %}
 
 with model_values as (
 
@@ -34,7 +37,7 @@ validation_errors as (
         model_values.column_value as model_value,
         compare_values.column_value as compare_value
     from model_values
-    full outer join compare_values
+    {{ 'right' if compare_keys_only else 'full outer' }} join compare_values
         on model_values.key_value = compare_values.key_value
     where
         model_values.key_value is null

@@ -12,6 +12,8 @@
     reused by another customer never supersedes the first customer's event. -#}
 {%- set version_order = '_loaded_at desc nulls last' %}
 {%- set raw_types = segmentation.raw_table_column_types('crm', 'consent_events') %}
+{#- the load time in UTC: the watermark filter and `typed` read it alike -#}
+{%- set loaded_at = to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) %}
 {#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike;
     null exactly when the id or the customer is missing -#}
 {%- set raw_key -%}
@@ -27,7 +29,7 @@ source as {{ segmentation.inline_cte() }} (
 ),
 
 {{ segmentation.delivered_source_ctes(
-    'source', 'consent_event_key', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+    'source', 'consent_event_key', raw_key, loaded_at
 ) }}
 
 typed as {{ segmentation.inline_cte() }} (
@@ -44,10 +46,10 @@ typed as {{ segmentation.inline_cte() }} (
         -- timestamps (UTC)
         cast(occurred_at as {{ dbt.type_string() }}) as occurred_at_raw,
         {{ to_utc_timestamp('occurred_at', raw_types.get('occurred_at')) }} as occurred_at,
-        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        {{ loaded_at }} as _loaded_at,
         -- a value delivered but not valid (unparseable, not finite, out of range)
         _loaded_at is not null
-        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+        and {{ loaded_at }} is null as is_loaded_at_invalid,
 
         -- the natural key; null exactly when the id or the customer is missing
         {{ raw_key }} as consent_event_key,

@@ -10,6 +10,8 @@
     flags the latter) and the request is honoured. -#}
 {%- set version_order = '_loaded_at desc nulls last' %}
 {%- set raw_types = segmentation.raw_table_column_types('crm', 'deletion_requests') %}
+{#- the load time in UTC: the watermark filter and `typed` read it alike -#}
+{%- set loaded_at = to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) %}
 {#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it
     alike (a table: every build reads every request, so the macro passes every row) -#}
 {%- set raw_key -%}
@@ -26,7 +28,7 @@ source as {{ segmentation.inline_cte() }} (
 ),
 
 {{ segmentation.delivered_source_ctes(
-    'source', 'request_key', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+    'source', 'request_key', raw_key, loaded_at
 ) }}
 
 typed as {{ segmentation.inline_cte() }} (
@@ -44,10 +46,10 @@ typed as {{ segmentation.inline_cte() }} (
         -- timestamps (UTC)
         cast(requested_at as {{ dbt.type_string() }}) as requested_at_raw,
         {{ to_utc_timestamp('requested_at', raw_types.get('requested_at')) }} as requested_at,
-        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        {{ loaded_at }} as _loaded_at,
         -- a value delivered but not valid (unparseable, not finite, out of range)
         _loaded_at is not null
-        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+        and {{ loaded_at }} is null as is_loaded_at_invalid,
 
         -- the natural key
         {{ raw_key }} as request_key,

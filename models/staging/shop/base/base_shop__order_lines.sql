@@ -2,6 +2,8 @@
     dedupe outcome. The source is optional: without it, empty. -#}
 {%- set version_order = '_loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('shop', 'order_lines') %}
+{#- the load time in UTC: the watermark filter and `typed` read it alike -#}
+{%- set loaded_at = to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) %}
 {#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
 {%- set raw_key -%} nullif(trim(cast(order_line_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
@@ -13,7 +15,7 @@ source as {{ segmentation.inline_cte() }} (
 ),
 
 {{ segmentation.delivered_source_ctes(
-    'source', 'order_line_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+    'source', 'order_line_id', raw_key, loaded_at
 ) }}
 
 typed as {{ segmentation.inline_cte() }} (
@@ -34,10 +36,10 @@ typed as {{ segmentation.inline_cte() }} (
         {{ try_parse_double('unit_price', raw_types.get('unit_price')) }} as unit_price_local,
 
         -- timestamps (UTC)
-        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        {{ loaded_at }} as _loaded_at,
         -- a value delivered but not valid (unparseable, not finite, out of range)
         _loaded_at is not null
-        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+        and {{ loaded_at }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'order_line_id', 'order_id', 'product_id', 'category', 'quantity', 'unit_price'

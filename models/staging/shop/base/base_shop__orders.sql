@@ -2,6 +2,8 @@
     dedupe outcome. Holds the raw email of guest checkouts: only staging reads it. -#}
 {%- set version_order = 'updated_at desc, _loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('shop', 'orders') %}
+{#- the load time in UTC: the watermark filter and `typed` read it alike -#}
+{%- set loaded_at = to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) %}
 {#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
 {%- set raw_key -%} nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') {%- endset %}
 with
@@ -13,7 +15,7 @@ source as {{ segmentation.inline_cte() }} (
 ),
 
 {{ segmentation.delivered_source_ctes(
-    'source', 'order_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')), reread_erased=true
+    'source', 'order_id', raw_key, loaded_at, reread_erased=true
 ) }}
 
 typed as {{ segmentation.inline_cte() }} (
@@ -39,12 +41,12 @@ typed as {{ segmentation.inline_cte() }} (
         cast(ordered_at as {{ dbt.type_string() }}) as ordered_at_raw,
         {{ to_utc_timestamp('ordered_at', raw_types.get('ordered_at')) }} as ordered_at,
         {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} as updated_at,
-        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        {{ loaded_at }} as _loaded_at,
         -- a value delivered but not valid (unparseable, not finite, out of range)
         updated_at is not null
         and {{ to_utc_timestamp('updated_at', raw_types.get('updated_at')) }} is null as is_updated_at_invalid,
         _loaded_at is not null
-        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+        and {{ loaded_at }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'order_id', 'customer_id', 'customer_email', 'ordered_at', 'amount', 'currency',

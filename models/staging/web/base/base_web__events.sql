@@ -2,6 +2,8 @@
     the dedupe outcome. The source is optional: without the file it is empty. -#}
 {%- set version_order = '_loaded_at desc' %}
 {%- set raw_types = segmentation.raw_table_column_types('web', 'events') %}
+{#- the load time in UTC: the watermark filter and `typed` read it alike -#}
+{%- set loaded_at = to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) %}
 {#- the natural key from raw columns: `typed` and delivered_source_ctes() compute it alike -#}
 {%- set raw_key -%} nullif(trim(cast(event_id as {{ dbt.type_string() }})), '') {%- endset %}
 {#- an offset beyond +-14 h is invalid; parsed as bigint, so no extreme value
@@ -19,7 +21,7 @@ source as {{ segmentation.inline_cte() }} (
 ),
 
 {{ segmentation.delivered_source_ctes(
-    'source', 'event_id', raw_key, to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at'))
+    'source', 'event_id', raw_key, loaded_at
 ) }}
 
 typed as {{ segmentation.inline_cte() }} (
@@ -47,10 +49,10 @@ typed as {{ segmentation.inline_cte() }} (
             '-1 * ' ~ valid_offset_minutes,
             to_utc_timestamp('occurred_at', raw_types.get('occurred_at'))
         ) }} as occurred_at,
-        {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} as _loaded_at,
+        {{ loaded_at }} as _loaded_at,
         -- a value delivered but not valid (unparseable, not finite, out of range)
         _loaded_at is not null
-        and {{ to_utc_timestamp('_loaded_at', raw_types.get('_loaded_at')) }} is null as is_loaded_at_invalid,
+        and {{ loaded_at }} is null as is_loaded_at_invalid,
 
         {{ row_fingerprint([
             'event_id', 'anonymous_id', 'customer_id', 'session_id', 'event_type', 'page_path',
