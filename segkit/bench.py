@@ -26,12 +26,15 @@ import platform
 import shutil
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from segkit.bench_nightly import NIGHTLY_RESULTS, Target, bench_nightly, target_rows, targets_markdown
+from segkit.bench_nightly import (
+    NIGHTLY, NIGHTLY_RESULTS, Target, bench_nightly, target_rows, targets_markdown,
+)
 from segkit.bench_recipes import compare_rfm
 from segkit.measure import Measurement, run_measured
 
@@ -51,6 +54,9 @@ FULL_WORK = ["--full-refresh"]
 # Step labels, shared by the measurements, the ratios and the report.
 GENERATE = "generate sample data"
 FULL_BUILD = "dbt build (all models)"
+# How often every measured run's process tree memory is sampled (to name the nodes
+# running at the peak; the kernel's maximum stays the figure).
+MEMORY_SAMPLE_SECONDS = 0.25
 RFM_PATH = f"dbt RFM path ({RFM_PATH_SELECTOR})"
 FLOOR = "floor query (raw Parquet to RFM)"
 PANDAS_RFM = "pandas recipe (RFM only)"
@@ -67,6 +73,9 @@ class SizeResult:
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
     slowest_nightly_models: list[tuple[str, float]] = field(default_factory=list)
     layer_seconds_in_build: dict[str, float] = field(default_factory=dict)
+    # the full build's and the last nightly run's sampled memory peak: MiB, and the
+    # nodes running at that moment (from run_results.json)
+    peak_nodes: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
 
     def seconds(self, label: str) -> float | None:
         m = self.measurements.get(label)
@@ -187,6 +196,26 @@ def slowest_models(target_path: Path, top: int = 10) -> list[tuple[str, float]]:
     return timed[:top]
 
 
+def nodes_running_at(target_path: Path, moment: float | None) -> list[str]:
+    """The nodes of the last dbt invocation whose execution spanned `moment` (Unix
+    time), from the execute timings in its run_results.json; none without a moment."""
+    if moment is None:
+        return []
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    running = []
+    for result in results:
+        for timing in result.get("timing", []):
+            if timing.get("name") != "execute" or not (timing.get("started_at") and timing.get("completed_at")):
+                continue
+            started, completed = (
+                datetime.fromisoformat(timing[key].replace("Z", "+00:00")).timestamp()
+                for key in ("started_at", "completed_at")
+            )
+            if started <= moment <= completed:
+                running.append(result["unique_id"])
+    return sorted(running)
+
+
 def pipeline_rfm(database: Path) -> pd.DataFrame:
     """The pipeline's RFM for buyers, read from the built customer_features mart."""
     with duckdb.connect(str(database), read_only=True) as con:
@@ -209,10 +238,14 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     shutil.rmtree(size_dir, ignore_errors=True)
     logs.mkdir(parents=True)
 
+    runs: dict[str, Measurement] = {}
+
     def run(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
         log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_").replace("#", "run")
         print(f"  {label} ...", flush=True)
-        m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"))
+        m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"),
+                         sample_every=MEMORY_SAMPLE_SECONDS)
+        runs[label] = m
         print(f"    {m.wall_seconds:.1f} s, peak {m.peak_rss_mib:,.0f} MiB", flush=True)
         return m
 
@@ -228,6 +261,7 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     no_tests = ["--exclude-resource-type", "test", "unit_test"]
     measure(FULL_BUILD, [dbt, "build", *no_tests, *dbt_vars], env)
     result.slowest_models = slowest_models(target)
+    result.peak_nodes[FULL_BUILD] = peak_context(runs[FULL_BUILD], target)
     result.layer_seconds_in_build = layer_seconds(target)
     print(f"  layers inside the full build: {result.layer_seconds_in_build}", flush=True)
     if customers <= layer_runs_max:
@@ -254,7 +288,15 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
             customers, size_dir, as_of, seed, python, dbt, nightly_env, run, nightly_runs))
         if (size_dir / NIGHTLY_RESULTS / "run_results.json").exists():
             result.slowest_nightly_models = slowest_models(size_dir / NIGHTLY_RESULTS)
+            last_night = [label for label in runs if label.startswith(f"{NIGHTLY} #")][-1]
+            result.peak_nodes[NIGHTLY] = peak_context(runs[last_night], size_dir / NIGHTLY_RESULTS)
     return result
+
+
+def peak_context(measurement: Measurement, target_path: Path) -> tuple[float, list[str]]:
+    """A dbt run's highest sampled memory (MiB; 0 without samples) and the nodes running then."""
+    return (measurement.peak_sampled_mib or 0.0,
+            nodes_running_at(target_path, measurement.peak_sampled_at))
 
 
 def size_targets(result: SizeResult) -> list[tuple[Target, float | None]]:
@@ -299,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                 {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
                  "slowest_nightly_models": r.slowest_nightly_models,
                  "layer_seconds_in_build": r.layer_seconds_in_build,
+                 "peak_nodes": {label: {"sampled_peak_mib": mib, "running": nodes}
+                                for label, (mib, nodes) in r.peak_nodes.items()},
                  "targets": [{"target": t.name, "limit": t.limit, "unit": t.unit, "measured": value}
                              for t, value in size_targets(r)],
                  "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
@@ -323,6 +367,15 @@ def _slowest_markdown(result: SizeResult) -> str:
         lines += ["", f"Slowest nodes of the last nightly run at {result.customers:,} customers:", "",
                   "| node | seconds |", "|---|---|"]
         lines += [f"| {node} | {seconds:.1f} |" for node, seconds in result.slowest_nightly_models]
+    if result.peak_nodes:
+        lines += ["", f"Running at the memory peak (the process tree's resident memory sampled every "
+                      f"{MEMORY_SAMPLE_SECONDS} s; the peak figures above are the kernel's) at "
+                      f"{result.customers:,} customers:", "",
+                  "| run | sampled peak | nodes running |", "|---|---|---|"]
+        for label, (mib, nodes) in result.peak_nodes.items():
+            running = ", ".join(node.split(".")[-1] for node in nodes)
+            running = running or "no node (start-up, parsing or artifacts)"
+            lines.append(f"| {label} | {mib:,.0f} MiB | {running} |")
     return "\n".join(lines) + "\n"
 
 

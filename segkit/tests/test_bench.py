@@ -171,3 +171,71 @@ def test_slowest_nodes_list_the_nightly_run_when_measured() -> None:
     text = _slowest_markdown(both)
     assert text.index("Slowest nodes of the full build") < text.index("Slowest nodes of the last nightly run")
     assert "| model.segmentation.propensity_fit | 12.5 |" in text
+
+
+def _fake_process(proc: Path, pid: int, parent: int, rss_kib: int | None,
+                  name: str = "python3") -> None:
+    (proc / str(pid)).mkdir(parents=True)
+    (proc / str(pid) / "stat").write_text(f"{pid} ({name}) S {parent} 1 1 0 -1\n")
+    status = f"Name:\t{name}\nVmRSS:\t{rss_kib} kB\n" if rss_kib is not None else f"Name:\t{name}\n"
+    (proc / str(pid) / "status").write_text(status)
+
+
+def test_process_tree_memory_sums_the_descendants_only(tmp_path: Path) -> None:
+    from segkit.measure import process_tree_rss_mib
+
+    proc = tmp_path / "proc"
+    _fake_process(proc, 10, 1, 1024, name="dbt (main)")  # a name with a space and ')'
+    _fake_process(proc, 11, 10, 2048)
+    _fake_process(proc, 12, 11, 3072)  # grandchild
+    _fake_process(proc, 13, 11, None)  # a kernel thread or a zombie: no VmRSS
+    _fake_process(proc, 20, 1, 4096)  # not a descendant
+    (proc / "self").mkdir()
+    assert process_tree_rss_mib(10, proc) == 6.0
+    assert process_tree_rss_mib(11, proc) == 5.0
+    assert process_tree_rss_mib(99, proc) == 0.0
+
+
+def test_run_measured_samples_when_the_peak_happened(tmp_path: Path) -> None:
+    # 300 MiB touched, held a moment, then freed: the highest sample falls inside the run
+    script = ("import time; x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096]); "
+              "time.sleep(0.6); del x; time.sleep(0.3)")
+    import time
+
+    before = time.time()
+    m = run_measured("alloc", [sys.executable, "-c", script], sample_every=0.05)
+    after = time.time()
+    assert m.peak_sampled_at is not None and before <= m.peak_sampled_at <= after
+    assert 250 < m.peak_sampled_mib <= m.peak_rss_mib + 1
+    unsampled = run_measured("quick", [sys.executable, "-c", "pass"])
+    assert unsampled.peak_sampled_at is None and unsampled.peak_sampled_mib is None
+
+
+def test_nodes_running_at_the_peak_come_from_run_results(tmp_path: Path) -> None:
+    import json
+    from datetime import datetime, timezone
+
+    from segkit.bench import _slowest_markdown, nodes_running_at, peak_context
+
+    def execute(start: str, end: str) -> list[dict]:
+        return [{"name": "compile", "started_at": start, "completed_at": start},
+                {"name": "execute", "started_at": start, "completed_at": end}]
+
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.segmentation.sessions",
+         "timing": execute("2026-12-05T10:00:00Z", "2026-12-05T10:01:00Z")},
+        {"unique_id": "model.segmentation.propensity_fit",
+         "timing": execute("2026-12-05T10:00:30.5Z", "2026-12-05T10:02:00Z")},
+        {"unique_id": "model.segmentation.later",
+         "timing": execute("2026-12-05T10:01:30Z", "2026-12-05T10:03:00Z")},
+        {"unique_id": "model.segmentation.skipped", "timing": []},
+    ]}))
+    moment = datetime(2026, 12, 5, 10, 0, 45, tzinfo=timezone.utc).timestamp()
+    assert nodes_running_at(tmp_path, moment) == [
+        "model.segmentation.propensity_fit", "model.segmentation.sessions"]
+    before_all = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc).timestamp()
+    assert nodes_running_at(tmp_path, before_all) == []
+    assert nodes_running_at(tmp_path, None) == []
+    sampled = Measurement(FULL_BUILD, 200.0, 4100.0, 0, moment, 3990.0)
+    result = SizeResult(1000, peak_nodes={FULL_BUILD: peak_context(sampled, tmp_path)})
+    assert f"| {FULL_BUILD} | 3,990 MiB | propensity_fit, sessions |" in _slowest_markdown(result)
