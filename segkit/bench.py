@@ -54,8 +54,8 @@ FULL_WORK = ["--full-refresh"]
 # Step labels, shared by the measurements, the ratios and the report.
 GENERATE = "generate sample data"
 FULL_BUILD = "dbt build (all models)"
-# How often every measured run's process tree memory is sampled (to name the nodes
-# running at the peak; the kernel's maximum stays the figure).
+# How often a dbt run's process tree memory is sampled (to name the nodes running at
+# the peak; the kernel's maximum stays the figure). Other steps are not sampled.
 MEMORY_SAMPLE_SECONDS = 0.25
 RFM_PATH = f"dbt RFM path ({RFM_PATH_SELECTOR})"
 FLOOR = "floor query (raw Parquet to RFM)"
@@ -244,7 +244,7 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
         log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_").replace("#", "run")
         print(f"  {label} ...", flush=True)
         m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"),
-                         sample_every=MEMORY_SAMPLE_SECONDS)
+                         sample_every=MEMORY_SAMPLE_SECONDS if command[0] == dbt else None)
         runs[label] = m
         print(f"    {m.wall_seconds:.1f} s, peak {m.peak_rss_mib:,.0f} MiB", flush=True)
         return m
