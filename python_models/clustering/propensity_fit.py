@@ -7,6 +7,11 @@ ROC-AUC, PR-AUC, precision in the top decile, calibration (Brier score, reliabil
 table by probability decile) and impurity feature importances, then scores every
 customer on the scoring snapshot (features as of as_of, same formulas).
 
+Only the labelled sample leaves the engine whole; the scoring snapshot (one row per
+customer) is read and scored in batches of ``SCORING_BATCH_ROWS`` and its scores kept as
+Arrow columns, so the model holds one batch of features at a time, not every customer's
+(at 1M customers: 1,007 MiB scoring everyone at once, the fit alone 356 MiB).
+
 Out of time: a second classifier is fitted on the snapshot one horizon earlier
 (``out_of_time_training``: features as of as_of - 2 x horizon, labels from the horizon
 after it) and scores the training snapshot, whose labels end at as_of: the same
@@ -18,9 +23,11 @@ No ``from __future__ import annotations``: dbt-duckdb executes the file outside
 """
 
 import ast
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -31,13 +38,16 @@ ID_COLUMNS = (
 )
 # Trees need a number where a customer has never bought: a value no real recency takes.
 NEVER_BOUGHT = -1.0
-# The returned table's columns and pandas types, whatever the data (0 customers, a
-# skipped fit): the SQL models that cast its slices always find them.
-RECORD_DTYPES = {
-    "record_type": "string", "classifier": "string", "customer_id": "string",
-    "snapshot_date": "datetime64[us]", "name": "string", "value": "float64",
-    "evaluation": "string", "probability_bin": "float64",
-}
+# The returned table's columns and types, whatever the data (0 customers, a skipped
+# fit): the SQL models that cast its slices always find them.
+RECORD_SCHEMA = pa.schema([
+    ("record_type", pa.string()), ("classifier", pa.string()), ("customer_id", pa.string()),
+    ("snapshot_date", pa.timestamp("us")), ("name", pa.string()), ("value", pa.float64()),
+    ("evaluation", pa.string()), ("probability_bin", pa.float64()),
+])
+# Scoring rows per batch: about 12 MB of float features at 15 columns, and few enough
+# batches at 1M customers (10) that the per-batch cost does not show.
+SCORING_BATCH_ROWS = 100_000
 # Snapshots of int_customers__propensity_features, by role.
 TRAINING, SCORING, OUT_OF_TIME_TRAINING = "training", "scoring", "out_of_time_training"
 # Precision in the top decile and the reliability table use tenths of customers / of
@@ -51,42 +61,70 @@ SKIPPED_OUT_OF_TIME = "skipped_out_of_time_check_single_class_or_no_rows"
 
 def to_pandas(relation) -> pd.DataFrame:
     """A dbt relation as pandas with lower-case columns (DuckDB ``.df()``, Snowpark ``.to_pandas()``)."""
-    frame = relation.to_pandas() if hasattr(relation, "to_pandas") else relation.df()
+    return lower_case_columns(relation.to_pandas() if hasattr(relation, "to_pandas") else relation.df())
+
+
+def lower_case_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Snowflake returns unquoted names upper-case; the model works in lower case."""
     frame.columns = [str(column).lower() for column in frame.columns]
     return frame
 
 
-def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
-    """Snowflake resolves unquoted names upper-case: return upper-case columns there.
-    Snowpark cannot write pandas' string dtype (pd.NA) nor datetime64 columns: text goes
-    back to objects with None, snapshot_date to Python dates (as Snowpark reads a DATE)."""
-    if hasattr(session, "create_dataframe"):
-        text = frame.select_dtypes(include="string").columns
-        objects = frame.astype({column: object for column in text})
-        objects[list(text)] = objects[list(text)].where(objects[list(text)].notna(), None)
-        dates = pd.to_datetime(objects["snapshot_date"])
-        objects["snapshot_date"] = dates.dt.date.astype(object).where(dates.notna(), None)
-        return objects.rename(columns=str.upper)
-    return frame
+def for_warehouse(records: pa.Table, session):
+    """DuckDB takes the Arrow table as it is. Snowpark writes pandas, but neither pandas'
+    NA nor datetime64 columns, and resolves unquoted names upper-case: there the records
+    become pandas with None for a missing text, snapshot_date as Python dates (as
+    Snowpark reads a DATE) and upper-case columns."""
+    if not hasattr(session, "create_dataframe"):
+        return records
+    frame = records.to_pandas()
+    text = [field.name for field in RECORD_SCHEMA if pa.types.is_string(field.type)]
+    objects = frame.astype({column: object for column in text})
+    objects[text] = objects[text].where(objects[text].notna(), None)
+    dates = pd.to_datetime(objects["snapshot_date"])
+    objects["snapshot_date"] = dates.dt.date.astype(object).where(dates.notna(), None)
+    return objects.rename(columns=str.upper)
 
 
-def read_snapshots(relation, sample_size: int) -> pd.DataFrame:
-    """The rows the fit uses, chosen before they leave the engine: every scoring row and
-    the labelled rows whose ``training_sample_rank`` is within the sample (DuckDB
-    ``filter`` with SQL text, Snowpark ``filter`` with columns). At 1M customers that
-    reads 0.9M rows instead of 2.5M. Other stand-ins are read whole, then cut."""
+def read_labelled(relation, sample_size: int) -> pd.DataFrame:
+    """The labelled rows the fit uses, chosen before they leave the engine: those whose
+    ``training_sample_rank`` is within the sample (DuckDB ``filter`` with SQL text,
+    Snowpark ``filter`` with columns; the scoring rows carry no rank). At 1M customers
+    that reads 2 x the sample instead of 1.5M rows. Other stand-ins are read whole,
+    then cut."""
     if hasattr(relation, "project"):
         return to_pandas(relation.filter(
-            f"snapshot_name = '{SCORING}' or training_sample_rank <= {int(sample_size)}"
+            f"snapshot_name <> '{SCORING}' and training_sample_rank <= {int(sample_size)}"
         ))
     if hasattr(relation, "select"):
         from snowflake.snowpark.functions import col
 
         return to_pandas(relation.filter(
-            (col("snapshot_name") == SCORING) | (col("training_sample_rank") <= int(sample_size))
+            (col("snapshot_name") != SCORING) & (col("training_sample_rank") <= int(sample_size))
         ))
     frame = to_pandas(relation)
-    return frame[(frame["snapshot_name"] == SCORING) | (frame["training_sample_rank"] <= sample_size)]
+    return frame[(frame["snapshot_name"] != SCORING) & (frame["training_sample_rank"] <= sample_size)]
+
+
+def scoring_batches(relation, batch_rows: int = SCORING_BATCH_ROWS) -> Iterator[pd.DataFrame]:
+    """The scoring snapshot as pandas frames of at most batch_rows rows (lower-case
+    columns): a DuckDB Arrow reader over the filtered relation, Snowpark's
+    ``to_pandas_batches`` (its batch size is Snowflake's), other stand-ins read whole
+    and sliced."""
+    if hasattr(relation, "project"):
+        for batch in relation.filter(f"snapshot_name = '{SCORING}'").to_arrow_reader(batch_rows):
+            yield lower_case_columns(batch.to_pandas())
+        return
+    if hasattr(relation, "select"):
+        from snowflake.snowpark.functions import col
+
+        for frame in relation.filter(col("snapshot_name") == SCORING).to_pandas_batches():
+            yield lower_case_columns(frame)
+        return
+    frame = to_pandas(relation)
+    scoring = frame[frame["snapshot_name"] == SCORING]
+    for start in range(0, len(scoring), batch_rows):
+        yield scoring.iloc[start:start + batch_rows]
 
 
 def parse_config_value(value):
@@ -222,16 +260,52 @@ def out_of_time_check(
     )
 
 
+class Propensity(NamedTuple):
+    """A fitted propensity model: the classifier (None when the training snapshot has
+    one class or no rows: every customer then scores constant_score), its feature
+    columns in order, and the diagnostics tables (metric, importance, calibration)."""
+
+    classifier: object
+    columns: list
+    constant_score: float
+    diagnostics: dict
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The probability of the target for each row of frame (features by name)."""
+        if self.classifier is None or not len(frame):
+            return np.full(len(frame), self.constant_score)
+        with threadpool_limits(limits=1):
+            return self.classifier.predict_proba(feature_matrix(frame, self.columns))[:, 1]
+
+
 def fit_propensity(
     frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
     training_sample_size: int | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Train on the training snapshot, score the scoring snapshot, report AUC and importances.
+) -> Propensity:
+    """Train on the training snapshot of frame (its other labelled snapshot feeds the
+    out-of-time check; scoring rows, if any, are ignored), report cross-validated and
+    out-of-time metrics, calibration and importances.
 
     One native thread: many small fits on a shared machine are faster without pools.
     """
     with threadpool_limits(limits=1):
         return _fit_propensity(frame, kind, n_estimators, folds, seed, training_sample_size)
+
+
+def score_batches(propensity: Propensity, batches: Iterable[pd.DataFrame]) -> pa.Table:
+    """Score every row of every batch: customer_id, snapshot_date and value as Arrow
+    columns (compact text, no Python object per customer), in the batches' order."""
+    ids, dates, values = [], [], []
+    for frame in batches:
+        ids.append(pa.array(frame["customer_id"], type=pa.string()))
+        dates.append(pa.array(pd.to_datetime(frame["snapshot_date"]).astype("datetime64[us]"),
+                              type=pa.timestamp("us")))
+        values.append(pa.array(propensity.predict(frame), type=pa.float64()))
+    return pa.table({
+        "customer_id": pa.chunked_array(ids, type=pa.string()),
+        "snapshot_date": pa.chunked_array(dates, type=pa.timestamp("us")),
+        "value": pa.chunked_array(values, type=pa.float64()),
+    })
 
 
 def sample_training(snapshot: pd.DataFrame, sample_size: int | None) -> pd.DataFrame:
@@ -249,11 +323,8 @@ def sample_training(snapshot: pd.DataFrame, sample_size: int | None) -> pd.DataF
 def _fit_propensity(
     frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
     training_sample_size: int | None = None,
-) -> dict[str, pd.DataFrame]:
-    # Only the samples are sorted (sample_training): the scores of the scoring rows do
-    # not depend on their order.
+) -> Propensity:
     training = sample_training(frame[frame["snapshot_name"] == TRAINING], training_sample_size)
-    scoring = frame[frame["snapshot_name"] == SCORING]
     columns = feature_columns(frame)
     features = feature_matrix(training, columns)
     target = training["is_target"].astype(bool).to_numpy()
@@ -289,6 +360,7 @@ def _fit_propensity(
         )
         if table is not None
     ]
+    diagnostics = {"calibration": calibration_records(calibration)}
     if len(np.unique(target)) < 2:
         # One class (or no training rows): nothing to learn; every customer gets the
         # positive share of the training snapshot, 0 without training rows (nobody was
@@ -296,22 +368,16 @@ def _fit_propensity(
         # published score is never null, e.g. a demo of customers all newer than
         # the horizon).
         metrics[SKIPPED_CLASSIFIER] = 1.0
-        scores = np.full(len(scoring), float(target.mean()) if len(target) else 0.0)
-        importances = np.full(len(columns), np.nan)
+        classifier, importances = None, np.full(len(columns), np.nan)
     else:
         classifier = make_classifier(kind, n_estimators, seed).fit(features, target)
-        scoring_matrix = feature_matrix(scoring, columns)
-        scores = classifier.predict_proba(scoring_matrix)[:, 1] if len(scoring_matrix) else np.zeros(0)
         importances = classifier.feature_importances_
-    return {
-        "score": pd.DataFrame(
-            {"customer_id": scoring["customer_id"].to_numpy(), "snapshot_date": scoring["snapshot_date"].to_numpy(),
-             "value": scores}
-        ),
-        "metric": pd.DataFrame({"name": list(metrics), "value": list(metrics.values())}),
-        "importance": pd.DataFrame({"name": columns, "value": importances}),
-        "calibration": calibration_records(calibration),
-    }
+    diagnostics["metric"] = pd.DataFrame({"name": list(metrics), "value": list(metrics.values())})
+    diagnostics["importance"] = pd.DataFrame({"name": columns, "value": importances})
+    return Propensity(
+        classifier=classifier, columns=columns,
+        constant_score=float(target.mean()) if len(target) else 0.0, diagnostics=diagnostics,
+    )
 
 
 def calibration_records(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -328,38 +394,45 @@ def calibration_records(tables: list[pd.DataFrame]) -> pd.DataFrame:
     )[columns]
 
 
-def to_records(results: dict[str, pd.DataFrame], kind: str) -> pd.DataFrame:
-    """Stack the result tables into one sparse table keyed by record_type (empty ones
-    left out: pandas would otherwise type the columns from them)."""
-    records = pd.concat(
-        [frame.assign(record_type=name) for name, frame in results.items() if len(frame)], ignore_index=True
-    )
-    records["classifier"] = kind
-    typed = {}
-    for column, dtype in RECORD_DTYPES.items():
-        values = records[column] if column in records else pd.Series(None, index=records.index, dtype=object)
-        if dtype == "string":
-            typed[column] = values.astype(object).where(values.notna(), None).astype("string")
-        elif dtype.startswith("datetime64"):
-            typed[column] = pd.to_datetime(values).astype(dtype)
-        else:
-            typed[column] = pd.to_numeric(values).astype(dtype)
-    return pd.DataFrame(typed, index=records.index)
+def to_records(diagnostics: dict[str, pd.DataFrame], scores: pa.Table, kind: str) -> pa.Table:
+    """One sparse Arrow table of RECORD_SCHEMA keyed by record_type: the scores
+    (score_batches) and each diagnostics table; a column a record type lacks is null."""
+    parts = [("score", scores)] + [
+        (name, pa.Table.from_pandas(frame, preserve_index=False)) for name, frame in diagnostics.items()
+    ]
+    tables = []
+    for record_type, part in parts:
+        n = part.num_rows
+        constants = {"record_type": record_type, "classifier": kind}
+        tables.append(pa.table(
+            [
+                pa.repeat(pa.scalar(constants[field.name], type=field.type), n) if field.name in constants
+                else part[field.name].cast(field.type) if field.name in part.column_names
+                else pa.nulls(n, type=field.type)
+                for field in RECORD_SCHEMA
+            ],
+            schema=RECORD_SCHEMA,
+        ))
+    return pa.concat_tables(tables)
 
 
 def model(dbt, session):
     dbt.config(
         materialized="table",
-        packages=["numpy==2.4.6", "pandas==2.3.3", "scikit-learn==1.9.1", "threadpoolctl==3.8.0"],
+        packages=[
+            "numpy==2.4.6", "pandas==2.3.3", "pyarrow==26.0.1", "scikit-learn==1.9.1", "threadpoolctl==3.8.0",
+        ],
     )
     kind = str(parse_config_value(dbt.config.meta_get("propensity_classifier")))
     sample_size = int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size")))
-    results = fit_propensity(
-        read_snapshots(dbt.ref("int_customers__propensity_features"), sample_size),
+    features = dbt.ref("int_customers__propensity_features")
+    propensity = fit_propensity(
+        read_labelled(features, sample_size),
         kind=kind,
         n_estimators=int(parse_config_value(dbt.config.meta_get("propensity_n_estimators"))),
         folds=int(parse_config_value(dbt.config.meta_get("propensity_cv_folds"))),
         seed=int(parse_config_value(dbt.config.meta_get("cluster_random_seed"))),
         training_sample_size=sample_size,
     )
-    return for_warehouse(to_records(results, kind), session)
+    scores = score_batches(propensity, scoring_batches(features))
+    return for_warehouse(to_records(propensity.diagnostics, scores, kind), session)

@@ -3,7 +3,32 @@
 import numpy as np
 import pandas as pd
 import propensity_fit as pf
+import pyarrow as pa
 import pytest
+
+
+class Relation:
+    """A stand-in relation that is neither DuckDB nor Snowpark: read whole."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self._frame.copy()
+
+
+def fit_and_score(frame: pd.DataFrame, *args, batch_rows: int = pf.SCORING_BATCH_ROWS, **kwargs) -> dict:
+    """What model() does with one frame of snapshots: fit on its labelled rows, score
+    its scoring rows in batches; the diagnostics tables and the scores as pandas."""
+    propensity = pf.fit_propensity(frame, *args, **kwargs)
+    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), batch_rows))
+    return {**propensity.diagnostics, "score": scores.to_pandas()}
+
+
+def records_of(frame: pd.DataFrame, *args, **kwargs) -> pa.Table:
+    propensity = pf.fit_propensity(frame, *args, **kwargs)
+    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame)))
+    return pf.to_records(propensity.diagnostics, scores, args[0] if args else kwargs["kind"])
 
 
 def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = ("training", "scoring")) -> pd.DataFrame:
@@ -31,7 +56,7 @@ def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = (
 
 @pytest.mark.parametrize("kind", ["random_forest", "gradient_boosting"])
 def test_classifier_finds_the_planted_signal(kind):
-    results = pf.fit_propensity(snapshots(600, 1), kind=kind, n_estimators=50, folds=5, seed=3)
+    results = fit_and_score(snapshots(600, 1), kind=kind, n_estimators=50, folds=5, seed=3)
     metrics = results["metric"].set_index("name")["value"]
     importances = results["importance"].set_index("name")["value"]
     print(f"{kind}: cv ROC-AUC {metrics['cv_roc_auc_mean']:.3f}")
@@ -47,14 +72,14 @@ def test_feature_columns_exclude_ids_and_labels():
 
 
 def test_single_class_training_reports_missing_auc_instead_of_failing():
-    results = pf.fit_propensity(snapshots(50, 4, signal=False), kind="random_forest", n_estimators=10, folds=5, seed=1)
+    results = fit_and_score(snapshots(50, 4, signal=False), kind="random_forest", n_estimators=10, folds=5, seed=1)
     metrics = results["metric"].set_index("name")["value"]
     assert np.isnan(metrics["cv_roc_auc_mean"])
     assert (results["score"]["value"] == 0).all()
 
 
 def test_records_are_keyed_by_type():
-    records = pf.to_records(pf.fit_propensity(snapshots(100, 5), "random_forest", 10, 3, 1), "random_forest")
+    records = records_of(snapshots(100, 5), "random_forest", 10, 3, 1).to_pandas()
     assert set(records["record_type"]) == {"score", "metric", "importance", "calibration"}
     calibration = records[records["record_type"] == "calibration"]
     assert set(calibration["evaluation"]) == {"cross_validated"}
@@ -67,7 +92,7 @@ def test_unknown_classifier_is_rejected():
 
 
 def test_training_is_capped_by_a_seeded_sample_but_everyone_is_scored():
-    results = pf.fit_propensity(snapshots(600, 1), kind="random_forest", n_estimators=20, folds=3, seed=3,
+    results = fit_and_score(snapshots(600, 1), kind="random_forest", n_estimators=20, folds=3, seed=3,
                                 training_sample_size=200)
     metrics = results["metric"].set_index("name")["value"]
     assert metrics["training_customers"] == 200
@@ -90,32 +115,63 @@ def test_the_rank_column_is_not_a_feature():
     assert "training_sample_rank" not in pf.feature_columns(snapshots(10, 2))
 
 
-def test_reading_a_stand_in_keeps_scoring_rows_and_the_sample_only():
-    class Relation:
-        def __init__(self, frame):
-            self._frame = frame
-
-        def to_pandas(self):
-            return self._frame
-
+def test_reading_a_stand_in_keeps_the_labelled_sample_and_batches_the_scoring_rows():
     frame = snapshots(50, 2, names=("out_of_time_training", "training", "scoring"))
-    read = pf.read_snapshots(Relation(frame), 10)
-    assert read["snapshot_name"].value_counts().to_dict() == {"scoring": 50, "training": 10, "out_of_time_training": 10}
+    read = pf.read_labelled(Relation(frame), 10)
+    assert read["snapshot_name"].value_counts().to_dict() == {"training": 10, "out_of_time_training": 10}
     assert read["training_sample_rank"].max() == 10
+    batches = list(pf.scoring_batches(Relation(frame), 16))
+    assert [len(batch) for batch in batches] == [16, 16, 16, 2]
+    scoring_ids = frame.loc[frame["snapshot_name"] == "scoring", "customer_id"]
+    assert pd.concat(batches)["customer_id"].tolist() == scoring_ids.tolist()
 
 
-def test_reading_duckdb_filters_in_the_engine_like_the_stand_in():
+def test_reading_duckdb_filters_and_batches_in_the_engine_like_the_stand_in():
     duckdb = pytest.importorskip("duckdb")
     frame = snapshots(50, 2, names=("out_of_time_training", "training", "scoring"))
     connection = duckdb.connect()
     connection.register("features", frame)
-    read = pf.read_snapshots(connection.table("features"), 10)
-    kept = read.set_index(["snapshot_name", "customer_id"])["training_sample_rank"]
-    expected = frame[(frame["snapshot_name"] == "scoring") | (frame["training_sample_rank"] <= 10)]
-    assert len(read) == 70
-    assert kept.sort_index().fillna(0).tolist() == (
-        expected.set_index(["snapshot_name", "customer_id"])["training_sample_rank"].sort_index().fillna(0).tolist()
+    relation = connection.table("features")
+    read = pf.read_labelled(relation, 10)
+    expected = pf.read_labelled(Relation(frame), 10)
+    key = ["snapshot_name", "customer_id"]
+    assert len(read) == 20
+    assert read.sort_values(key)[key + ["training_sample_rank"]].values.tolist() == (
+        expected.sort_values(key)[key + ["training_sample_rank"]].values.tolist()
     )
+    batches = list(pf.scoring_batches(relation, 16))
+    assert len(batches) == 4 and max(len(batch) for batch in batches) == 16
+    scoring = pd.concat(batches)
+    assert sorted(scoring["customer_id"]) == sorted(frame.loc[frame["snapshot_name"] == "scoring", "customer_id"])
+    assert set(scoring["snapshot_name"]) == {"scoring"}
+    assert list(scoring.columns) == list(frame.columns)
+
+
+def test_scores_do_not_depend_on_the_batch_size_or_the_engine():
+    duckdb = pytest.importorskip("duckdb")
+    frame = snapshots(300, 4)
+    propensity = pf.fit_propensity(frame, "random_forest", 20, 3, 1)
+    whole = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 1000)).to_pandas()
+    small = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 7)).to_pandas()
+    connection = duckdb.connect()
+    connection.register("features", frame)
+    engine = pf.score_batches(propensity, pf.scoring_batches(connection.table("features"), 64)).to_pandas()
+    assert len(whole) == 300 and whole["value"].nunique() > 10
+    pd.testing.assert_frame_equal(small, whole)
+    pd.testing.assert_frame_equal(engine.sort_values("customer_id", ignore_index=True),
+                                  whole.sort_values("customer_id", ignore_index=True))
+    assert str(whole["snapshot_date"].dtype) == "datetime64[us]"
+    assert (whole["snapshot_date"] == pd.Timestamp("2026-01-01")).all()
+
+
+def test_the_scores_are_the_classifier_probabilities_of_each_row():
+    frame = snapshots(200, 5)
+    propensity = pf.fit_propensity(frame, "random_forest", 10, 3, 1)
+    scoring = frame[frame["snapshot_name"] == "scoring"]
+    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 50)).to_pandas()
+    expected = propensity.classifier.predict_proba(pf.feature_matrix(scoring, propensity.columns))[:, 1]
+    np.testing.assert_array_equal(scores["value"].to_numpy(), expected)
+    assert scores["customer_id"].tolist() == scoring["customer_id"].tolist()
 
 
 # --- empty and tiny inputs ---------------------------------------------------
@@ -124,35 +180,36 @@ def test_reading_duckdb_filters_in_the_engine_like_the_stand_in():
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_empty_and_tiny_snapshots_give_typed_records_and_skip_reasons(n):
     frame = snapshots(max(n, 1), 6).groupby("snapshot_name").head(n).reset_index(drop=True)
-    results = pf.fit_propensity(frame, kind="random_forest", n_estimators=10, folds=5, seed=1)
+    results = fit_and_score(frame, kind="random_forest", n_estimators=10, folds=5, seed=1)
     metrics = results["metric"].set_index("name")["value"]
     assert metrics[pf.SKIPPED_CROSS_VALIDATION] == 1.0
     # one row is one class; three rows hold a positive (top 10%) and can be fitted
     assert (pf.SKIPPED_CLASSIFIER in metrics) == (n < 2)
     assert len(results["score"]) == n
     assert results["score"]["value"].notna().all()
-    records = pf.to_records(results, "random_forest")
-    assert {column: str(dtype) for column, dtype in records.dtypes.items()} == pf.RECORD_DTYPES
+    records = records_of(frame, "random_forest", 10, 5, 1)
+    assert records.schema == pf.RECORD_SCHEMA
+    assert records.num_rows == n + len(results["metric"]) + len(results["importance"]) + len(results["calibration"])
 
 
 def test_records_of_zero_customers_type_customer_id_as_text_in_duckdb():
     duckdb = pytest.importorskip("duckdb")
     frame = snapshots(1, 6).head(0)
-    records = pf.to_records(pf.fit_propensity(frame, "random_forest", 10, 5, 1), "random_forest")
-    types = dict(zip(records.columns, duckdb.sql("select * from records").types))
+    records = records_of(frame, "random_forest", 10, 5, 1)
+    types = dict(zip(records.column_names, duckdb.sql("select * from records").types))
     assert str(types["customer_id"]) == "VARCHAR"
     assert str(types["snapshot_date"]).startswith("TIMESTAMP")
 
 
 def test_a_fitted_model_records_no_skip():
-    metrics = pf.fit_propensity(snapshots(300, 1), "random_forest", 10, 3, 1)["metric"]["name"]
+    metrics = fit_and_score(snapshots(300, 1), "random_forest", 10, 3, 1)["metric"]["name"]
     assert pf.SKIPPED_CROSS_VALIDATION not in set(metrics)
     assert pf.SKIPPED_CLASSIFIER not in set(metrics)
 
 
 def test_training_rows_without_scoring_rows_give_no_scores():
     frame = snapshots(200, 7).query("snapshot_name == 'training'")
-    results = pf.fit_propensity(frame, "random_forest", 10, 3, 1)
+    results = fit_and_score(frame, "random_forest", 10, 3, 1)
     assert results["score"].empty
     assert results["metric"].set_index("name")["value"]["cv_roc_auc_mean"] > 0.5
 
@@ -161,7 +218,7 @@ def test_scoring_rows_without_training_rows_score_zero_not_null():
     """Every customer signed up after the training snapshot (a demo of new customers):
     no training rows, so every score is 0 and the classifier fit is recorded as skipped."""
     frame = snapshots(5, 8).query("snapshot_name == 'scoring'")
-    results = pf.fit_propensity(frame, "random_forest", 10, 5, 1)
+    results = fit_and_score(frame, "random_forest", 10, 5, 1)
     assert results["score"]["value"].tolist() == [0.0] * len(frame)
     assert results["metric"].set_index("name")["value"][pf.SKIPPED_CLASSIFIER] == 1.0
 
@@ -244,7 +301,7 @@ def test_cross_validation_folds_match_sklearn_cross_val_score():
 
 def test_diagnostics_in_the_fit_report_pr_auc_top_decile_calibration_and_out_of_time():
     frame = snapshots(600, 1, names=("out_of_time_training", "training", "scoring"))
-    results = pf.fit_propensity(frame, "random_forest", n_estimators=30, folds=3, seed=3)
+    results = fit_and_score(frame, "random_forest", n_estimators=30, folds=3, seed=3)
     metrics = results["metric"].set_index("name")["value"]
     print({name: round(value, 3) for name, value in metrics.items() if name.startswith(("cv_", "oot_"))})
     assert pf.SKIPPED_OUT_OF_TIME not in metrics
@@ -268,25 +325,25 @@ def test_out_of_time_check_sees_drift_that_cross_validation_cannot():
     frame = snapshots(600, 2, names=("out_of_time_training", "training", "scoring"))
     later = frame["snapshot_name"] == "training"
     frame.loc[later, "is_target"] = frame.loc[later, "noise"] > frame.loc[later, "noise"].quantile(0.9)
-    metrics = pf.fit_propensity(frame, "random_forest", 30, 3, 3)["metric"].set_index("name")["value"]
+    metrics = fit_and_score(frame, "random_forest", 30, 3, 3)["metric"].set_index("name")["value"]
     assert metrics["cv_roc_auc_mean"] > 0.8
     assert abs(metrics["oot_roc_auc"] - 0.5) < 0.1
     assert metrics["oot_precision_top_decile"] < 0.25
 
 
 def test_out_of_time_check_is_skipped_without_its_snapshot_or_with_one_class():
-    metrics = pf.fit_propensity(snapshots(100, 3), "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
+    metrics = fit_and_score(snapshots(100, 3), "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
     assert metrics[pf.SKIPPED_OUT_OF_TIME] == 1.0
     assert "oot_roc_auc" not in metrics
     frame = snapshots(100, 3, names=("out_of_time_training", "training", "scoring"))
     frame.loc[frame["snapshot_name"] == "out_of_time_training", "is_target"] = False
-    metrics = pf.fit_propensity(frame, "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
+    metrics = fit_and_score(frame, "random_forest", 10, 3, 1)["metric"].set_index("name")["value"]
     assert metrics[pf.SKIPPED_OUT_OF_TIME] == 1.0
     assert metrics["oot_positive_share_training"] == 0.0
 
 
 def test_out_of_time_check_is_capped_by_the_training_sample():
     frame = snapshots(600, 1, names=("out_of_time_training", "training", "scoring"))
-    metrics = pf.fit_propensity(frame, "random_forest", 10, 3, 3, training_sample_size=200)["metric"]
+    metrics = fit_and_score(frame, "random_forest", 10, 3, 3, training_sample_size=200)["metric"]
     metrics = metrics.set_index("name")["value"]
     assert metrics["oot_training_customers"] == metrics["oot_evaluated_customers"] == 200
