@@ -82,8 +82,13 @@ class SizeResult:
         return m.wall_seconds if m else None
 
 
+# The DuckDB memory cap the builds ran under: the profile reads it from this variable
+# (profiles.yml.example), and peak memory depends on it, so every result names it.
+MEMORY_LIMIT_VARIABLE = "SEG_DUCKDB_MEMORY_LIMIT"
+
+
 def machine_info() -> dict[str, str]:
-    """Cores and memory of this machine, recorded with every result."""
+    """Cores and memory of this machine and the DuckDB memory cap, recorded with every result."""
     mem_kib = next(
         (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
          if line.startswith("MemTotal:")),
@@ -94,6 +99,7 @@ def machine_info() -> dict[str, str]:
         "memory_gib": f"{mem_kib / 1024 / 1024:.1f}",
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
+        "duckdb_memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or "the profile's default",
         "platform": platform.platform(),
     }
 
@@ -110,7 +116,7 @@ def markdown_table(results: list[SizeResult], info: dict[str, str]) -> str:
     labels = sorted({label for r in results for label in r.measurements}, key=_label_order)
     lines = [
         f"Machine: {info['cores']} cores, {info['memory_gib']} GiB RAM, Python {info['python']}, "
-        f"DuckDB {info['duckdb']}.",
+        f"DuckDB {info['duckdb']}, memory_limit {info['duckdb_memory_limit']} ({MEMORY_LIMIT_VARIABLE}).",
         "",
         "| step | " + " | ".join(f"{r.customers:,} customers" for r in results) + " |",
         "|---|" + "---|" * len(results),

@@ -106,7 +106,9 @@ def test_ratio_and_markdown_table() -> None:
     for label, seconds in [(FULL_BUILD, 20.0), (RFM_PATH, 3.0), (FLOOR, 1.5), (PANDAS_FULL, 200.0)]:
         result.measurements[label] = Measurement(label, seconds, 100.0, 0)
     result.rfm_agreement = {"pipeline vs floor": [], "pipeline vs pandas": []}
-    table = markdown_table([result], {"cores": "2", "memory_gib": "23.4", "python": "3.11", "duckdb": "2.0"})
+    info = {"cores": "2", "memory_gib": "23.4", "python": "3.11", "duckdb": "2.0", "duckdb_memory_limit": "3GB"}
+    table = markdown_table([result], info)
+    assert table.startswith("Machine: 2 cores, 23.4 GiB RAM, Python 3.11, DuckDB 2.0, memory_limit 3GB")
     assert "| **RFM path / floor** | 2.00x |" in table
     assert "| **pandas recipe / full dbt build** | 10.00x |" in table
     assert "| RFM numbers agree (pipeline = pandas = floor) | yes |" in table
@@ -239,3 +241,12 @@ def test_nodes_running_at_the_peak_come_from_run_results(tmp_path: Path) -> None
     sampled = Measurement(FULL_BUILD, 200.0, 4100.0, 0, moment, 3990.0)
     result = SizeResult(1000, peak_nodes={FULL_BUILD: peak_context(sampled, tmp_path)})
     assert f"| {FULL_BUILD} | 3,990 MiB | propensity_fit, sessions |" in _slowest_markdown(result)
+
+
+def test_machine_info_names_the_duckdb_memory_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from segkit.bench import MEMORY_LIMIT_VARIABLE, machine_info
+
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "2.5GB")
+    assert machine_info()["duckdb_memory_limit"] == "2.5GB"
+    monkeypatch.delenv(MEMORY_LIMIT_VARIABLE)
+    assert machine_info()["duckdb_memory_limit"] == "the profile's default"
