@@ -25,10 +25,11 @@ def fit_and_score(frame: pd.DataFrame, *args, batch_rows: int = pf.SCORING_BATCH
     return {**propensity.diagnostics, "score": scores.to_pandas()}
 
 
-def records_of(frame: pd.DataFrame, *args, **kwargs) -> pa.Table:
-    propensity = pf.fit_propensity(frame, *args, **kwargs)
+def records_of(frame: pd.DataFrame, kind: str, *args, **kwargs) -> pa.Table:
+    """What model() returns on DuckDB for one frame of snapshots."""
+    propensity = pf.fit_propensity(frame, kind, *args, **kwargs)
     scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame)))
-    return pf.to_records(propensity.diagnostics, scores, args[0] if args else kwargs["kind"])
+    return pf.to_records(propensity.diagnostics, scores, kind)
 
 
 def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = ("training", "scoring")) -> pd.DataFrame:
