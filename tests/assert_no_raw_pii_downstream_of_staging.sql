@@ -22,6 +22,7 @@
 -- depends_on: {{ ref('customer_segments') }}
 -- depends_on: {{ ref('propensity_calibration') }}
 -- depends_on: {{ ref('propensity_model_diagnostics') }}
+-- depends_on: {{ ref('propensity_models') }}
 -- depends_on: {{ ref('segment_drift') }}
 -- depends_on: {{ ref('segment_experiment_results') }}
 -- depends_on: {{ ref('segment_feature_history') }}

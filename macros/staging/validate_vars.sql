@@ -98,6 +98,8 @@
         'propensity_n_estimators': 'integer',
         'propensity_cv_folds': 'integer',
         'propensity_training_sample_size': 'integer',
+        'propensity_refit': 'identifier',
+        'propensity_refit_after_days': 'integer',
         'snowflake_emulator': 'boolean',
         'snowflake_pii_unmasked_roles': 'role_list',
         'pii_hash_columns': 'identifier_list',

@@ -16,7 +16,16 @@ Out of time: a second classifier is fitted on the snapshot one horizon earlier
 (``out_of_time_training``: features as of as_of - 2 x horizon, labels from the horizon
 after it) and scores the training snapshot, whose labels end at as_of: the same
 metrics on customers and a period the model never saw. Returns one sparse table keyed
-by ``record_type`` (score / metric / importance / calibration) that SQL models publish.
+by ``record_type`` (score / metric / importance / calibration / model / tree_node) that
+SQL models publish.
+
+Model life cycle (var ``propensity_refit``, ``run_life_cycle``): the fitted trees are
+stored as rows (``tree_node``: children, split feature and threshold, the value of each
+node), with one ``model`` row per fitted version. A build reads its own previous output
+(``dbt.this``) and either scores with the stored trees, re-emitting the stored model and
+its diagnostics unchanged, or fits a new version (``decide_refit``). Every build scores
+through the stored form (``Scorer``), the night of a fit too, so a reuse scores exactly
+as the fit did.
 
 No ``from __future__ import annotations``: dbt-duckdb executes the file outside
 ``sys.modules``.
@@ -28,9 +37,13 @@ from typing import Iterable, Iterator, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import sklearn
+from scipy.special import expit, logit
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.tree._tree import Tree
 from threadpoolctl import threadpool_limits
 
 ID_COLUMNS = (
@@ -43,8 +56,19 @@ NEVER_BOUGHT = -1.0
 RECORD_SCHEMA = pa.schema([
     ("record_type", pa.string()), ("classifier", pa.string()), ("customer_id", pa.string()),
     ("snapshot_date", pa.timestamp("us")), ("name", pa.string()), ("value", pa.float64()),
-    ("evaluation", pa.string()), ("probability_bin", pa.float64()),
+    ("evaluation", pa.string()), ("probability_bin", pa.float64()), ("model_version", pa.int64()),
+    ("fit_reason", pa.string()), ("settings", pa.string()), ("tree_index", pa.int64()),
+    ("node_index", pa.int64()), ("left_child", pa.int64()), ("right_child", pa.int64()),
+    ("threshold", pa.float64()),
 ])
+# var propensity_refit: when a new model version is fitted (decide_refit).
+REFIT_MODES = ("when_stale", "always", "never")
+# The record types of the stored model: every version's model row, the current
+# version's trees and diagnostics. A reuse re-emits them unchanged; only the scores
+# are new.
+MODEL_RECORD_TYPES = ("model", "tree_node", "metric", "importance", "calibration")
+# scikit-learn's markers in a tree: no child (a leaf), no split feature or threshold.
+TREE_LEAF, TREE_UNDEFINED = -1, -2
 # Scoring rows per batch: about 12 MB of float features at 15 columns, and few enough
 # batches at 1M customers (10) that the per-batch cost does not show.
 SCORING_BATCH_ROWS = 100_000
@@ -73,14 +97,15 @@ def lower_case_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def for_warehouse(records: pa.Table, session):
     """DuckDB takes the Arrow table as it is. Snowpark writes pandas, but neither pandas'
     NA nor datetime64 columns, and resolves unquoted names upper-case: there the records
-    become pandas with None for a missing text, snapshot_date as Python dates (as
+    become pandas with None for a missing text or integer, snapshot_date as Python dates (as
     Snowpark reads a DATE) and upper-case columns."""
     if not hasattr(session, "create_dataframe"):
         return records
     frame = records.to_pandas()
-    text = [field.name for field in RECORD_SCHEMA if pa.types.is_string(field.type)]
-    objects = frame.astype({column: object for column in text})
-    objects[text] = objects[text].where(objects[text].notna(), None)
+    nullable = [field.name for field in RECORD_SCHEMA if pa.types.is_string(field.type) or pa.types.is_integer(field.type)]
+    integers = {field.name: "Int64" for field in RECORD_SCHEMA if pa.types.is_integer(field.type)}
+    objects = frame.astype(integers).astype({column: object for column in nullable})
+    objects[nullable] = objects[nullable].where(objects[nullable].notna(), None)
     dates = pd.to_datetime(objects["snapshot_date"])
     objects["snapshot_date"] = dates.dt.date.astype(object).where(dates.notna(), None)
     return objects.rename(columns=str.upper)
@@ -139,7 +164,35 @@ def parse_config_value(value):
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """Every column except ids, snapshot and label columns, in a fixed order."""
-    return sorted(column for column in frame.columns if column not in ID_COLUMNS)
+    return feature_names(frame.columns)
+
+
+def feature_names(columns: Iterable[str]) -> list[str]:
+    """The feature columns among these column names (lower case), sorted by name."""
+    return sorted(str(column).lower() for column in columns if str(column).lower() not in ID_COLUMNS)
+
+
+def relation_columns(relation) -> list[str]:
+    """A relation's column names without reading its rows (DuckDB and Snowpark
+    ``columns``; Snowflake's may be quoted); other stand-ins are read."""
+    if hasattr(relation, "project") or hasattr(relation, "select"):
+        return [str(column).strip('"').lower() for column in relation.columns]
+    return list(to_pandas(relation).columns)
+
+
+def scoring_as_of(relation):
+    """The scoring snapshot's date (as_of), computed in the engine; None without scoring rows."""
+    if hasattr(relation, "project"):
+        value = to_pandas(relation.filter(f"snapshot_name = '{SCORING}'").aggregate("max(snapshot_date) as as_of"))["as_of"]
+    elif hasattr(relation, "select"):
+        from snowflake.snowpark.functions import col, max as max_
+
+        value = to_pandas(relation.filter(col("snapshot_name") == SCORING).agg(max_(col("snapshot_date")).alias("as_of")))["as_of"]
+    else:
+        frame = to_pandas(relation)
+        value = frame.loc[frame["snapshot_name"] == SCORING, "snapshot_date"]
+    value = pd.to_datetime(value).max() if len(value) else pd.NaT
+    return None if pd.isna(value) else value.date()
 
 
 def feature_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -270,13 +323,6 @@ class Propensity(NamedTuple):
     constant_score: float
     diagnostics: dict
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """The probability of the target for each row of frame (features by name)."""
-        if self.classifier is None or not len(frame):
-            return np.full(len(frame), self.constant_score)
-        with threadpool_limits(limits=1):
-            return self.classifier.predict_proba(feature_matrix(frame, self.columns))[:, 1]
-
 
 def fit_propensity(
     frame: pd.DataFrame, kind: str, n_estimators: int, folds: int, seed: int,
@@ -292,7 +338,7 @@ def fit_propensity(
         return _fit_propensity(frame, kind, n_estimators, folds, seed, training_sample_size)
 
 
-def score_batches(propensity: Propensity, batches: Iterable[pd.DataFrame]) -> pa.Table:
+def score_batches(scorer: "Scorer", batches: Iterable[pd.DataFrame]) -> pa.Table:
     """Score every row of every batch: customer_id, snapshot_date and value as Arrow
     columns (compact text, no Python object per customer), in the batches' order."""
     ids, dates, values = [], [], []
@@ -300,7 +346,7 @@ def score_batches(propensity: Propensity, batches: Iterable[pd.DataFrame]) -> pa
         ids.append(pa.array(frame["customer_id"], type=pa.string()))
         dates.append(pa.array(pd.to_datetime(frame["snapshot_date"]).astype("datetime64[us]"),
                               type=pa.timestamp("us")))
-        values.append(pa.array(propensity.predict(frame), type=pa.float64()))
+        values.append(pa.array(scorer.predict(frame), type=pa.float64()))
     return pa.table({
         "customer_id": pa.chunked_array(ids, type=pa.string()),
         "snapshot_date": pa.chunked_array(dates, type=pa.timestamp("us")),
@@ -394,45 +440,330 @@ def calibration_records(tables: list[pd.DataFrame]) -> pd.DataFrame:
     )[columns]
 
 
-def to_records(diagnostics: dict[str, pd.DataFrame], scores: pa.Table, kind: str) -> pa.Table:
-    """One sparse Arrow table of RECORD_SCHEMA keyed by record_type: the scores
-    (score_batches) and each diagnostics table; a column a record type lacks is null."""
-    parts = [("score", scores)] + [
-        (name, pa.Table.from_pandas(frame, preserve_index=False)) for name, frame in diagnostics.items()
+# --- records ------------------------------------------------------------------
+
+
+def typed_records(record_type: str, part: pa.Table | pd.DataFrame, **constants) -> pa.Table:
+    """One record type as a table of RECORD_SCHEMA: the part's columns of that name
+    cast to the schema's types, constants repeated, every other column null."""
+    if isinstance(part, pd.DataFrame):
+        part = pa.Table.from_pandas(part, preserve_index=False)
+    n = part.num_rows
+    constants = {"record_type": record_type, **constants}
+    # The columns a record type lacks share one zeroed buffer (every bit of validity 0,
+    # every offset 0): the score records lack half the columns at one row per customer.
+    zeros = pa.py_buffer(np.zeros(8 * (n + 1), dtype=np.uint8))
+    return pa.table(
+        [
+            pa.repeat(pa.scalar(constants[field.name], type=field.type), n) if field.name in constants
+            else part[field.name].cast(field.type) if field.name in part.column_names
+            else pa.Array.from_buffers(field.type, n, [zeros, zeros, zeros] if pa.types.is_string(field.type)
+                                       else [zeros, zeros], null_count=n)
+            for field in RECORD_SCHEMA
+        ],
+        schema=RECORD_SCHEMA,
+    )
+
+
+def records_from_frame(frame: pd.DataFrame) -> pa.Table:
+    """Stored records read back from the warehouse (pandas, lower-case columns, the
+    engine's types: integers may come back as floats or decimals, dates as dates) as
+    a table of RECORD_SCHEMA."""
+    columns = []
+    for field in RECORD_SCHEMA:
+        values = frame[field.name] if field.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
+        if pa.types.is_timestamp(field.type):
+            values = pd.to_datetime(values).astype("datetime64[us]")
+        elif pa.types.is_integer(field.type):
+            values = pd.to_numeric(values).astype("Int64")
+        elif pa.types.is_floating(field.type):
+            values = pd.to_numeric(values).astype(float)
+        else:
+            values = values.astype(object).where(values.notna(), None)
+        columns.append(pa.array(values, type=field.type, from_pandas=True))
+    return pa.table(columns, schema=RECORD_SCHEMA)
+
+
+def score_records(scores: pa.Table, kind: str, version: int) -> pa.Table:
+    """The score records (score_batches) of the model version that scored them."""
+    return typed_records("score", scores, classifier=kind, model_version=version)
+
+
+# --- the stored model and the model life cycle -------------------------------
+
+
+class Settings(NamedTuple):
+    """Every var that shapes the model or its life cycle (the model's YAML config)."""
+
+    classifier: str
+    n_estimators: int
+    folds: int
+    sample_size: int
+    seed: int
+    horizon_days: int
+    top_share: float
+    refit: str = "when_stale"
+    refit_after_days: int = 30
+
+    def describe(self, columns: list[str]) -> str:
+        """What a model version was fitted with, stored on its model row: a stored model
+        whose description differs from today's is refitted (settings_changed). The
+        scikit-learn version is part of it: the stored trees are read back into its
+        tree structure."""
+        return ";".join([
+            f"classifier={self.classifier}", f"n_estimators={self.n_estimators}", f"cv_folds={self.folds}",
+            f"training_sample_size={self.sample_size}", f"seed={self.seed}",
+            f"horizon_days={self.horizon_days}", f"top_share={self.top_share}",
+            f"scikit_learn={sklearn.__version__}", f"features={','.join(columns)}",
+        ])
+
+
+def settings_features(described: str) -> list[str]:
+    """The feature columns named in a Settings.describe() text, in order."""
+    parts = dict(part.split("=", 1) for part in described.split(";") if "=" in part)
+    return [name for name in parts.get("features", "").split(",") if name]
+
+
+def fitted_trees(propensity: Propensity, kind: str) -> tuple[list, float]:
+    """The classifier's trees and the base score: (tree, value of each node) per tree,
+    where a random forest's value is the tree's probability of the target (its leaf's
+    weighted class share, as predict_proba computes it) and gradient boosting's the
+    learning rate times the leaf's log-odds step; the base is the initial log-odds of
+    gradient boosting, NaN for a forest, the constant score without a classifier."""
+    classifier = propensity.classifier
+    if classifier is None:
+        return [], propensity.constant_score
+    if kind == "random_forest":
+        trees = []
+        for estimator in classifier.estimators_:
+            counts = estimator.tree_.value[:, 0, :]
+            totals = counts.sum(axis=1)
+            trees.append((estimator.tree_, counts[:, 1] / np.where(totals == 0.0, 1.0, totals)))
+        return trees, np.nan
+    # As scikit-learn starts boosting: the prior's log-odds, the prior clipped to float32 eps.
+    eps = np.finfo(np.float32).eps
+    prior = classifier.init_.predict_proba(np.zeros((1, len(propensity.columns))))[0, 1]
+    base = float(logit(np.clip(prior, eps, 1 - eps)))
+    trees = [(stage.tree_, classifier.learning_rate * stage.tree_.value[:, 0, 0]) for stage in classifier.estimators_[:, 0]]
+    return trees, base
+
+
+def model_records(
+    propensity: Propensity, kind: str, version: int, as_of, reason: str, described: str
+) -> pa.Table:
+    """A fitted version as records: its model row (fitted as_of in snapshot_date, the
+    reason and settings, the base score in value), one tree_node row per node of every
+    tree (feature name in name, threshold and node value; children -1 at a leaf) and
+    the diagnostics."""
+    trees, base = fitted_trees(propensity, kind)
+    names = np.array(propensity.columns + [None], dtype=object)
+    nodes = [
+        pd.DataFrame({
+            "tree_index": index, "node_index": np.arange(tree.node_count),
+            "left_child": tree.children_left, "right_child": tree.children_right,
+            "name": names[np.where(tree.feature >= 0, tree.feature, len(propensity.columns))],
+            "threshold": np.where(tree.feature >= 0, tree.threshold, np.nan), "value": values,
+        })
+        for index, (tree, values) in enumerate(trees)
     ]
-    tables = []
-    for record_type, part in parts:
-        n = part.num_rows
-        constants = {"record_type": record_type, "classifier": kind}
-        tables.append(pa.table(
-            [
-                pa.repeat(pa.scalar(constants[field.name], type=field.type), n) if field.name in constants
-                else part[field.name].cast(field.type) if field.name in part.column_names
-                else pa.nulls(n, type=field.type)
-                for field in RECORD_SCHEMA
-            ],
-            schema=RECORD_SCHEMA,
-        ))
-    return pa.concat_tables(tables)
+    fitted_on = None if as_of is None else pd.Timestamp(as_of)
+    model = pd.DataFrame({"snapshot_date": pd.Series([fitted_on], dtype="datetime64[us]"),
+                          "value": [None if np.isnan(base) else base]}).astype({"value": float})
+    version_of = {"classifier": kind, "model_version": version}
+    parts = [
+        typed_records("model", model, fit_reason=reason, settings=described, **version_of),
+        typed_records("tree_node", pd.concat(nodes, ignore_index=True) if nodes else pd.DataFrame(), **version_of),
+        *(typed_records(name, frame, **version_of) for name, frame in propensity.diagnostics.items()),
+    ]
+    return pa.concat_tables(parts)
+
+
+def tree_from_nodes(nodes: pd.DataFrame, columns: list[str]) -> Tree:
+    """A scikit-learn tree structure from stored node rows, for its ``apply`` (the leaf
+    each row reaches: x <= threshold goes left, on float32 features as scikit-learn
+    compares them). Only children, feature and threshold matter to apply."""
+    nodes = nodes.sort_values("node_index")
+    count = len(nodes)
+    structure = np.zeros(count, dtype=Tree(1, np.array([1], dtype=np.intp), 1).__getstate__()["nodes"].dtype)
+    structure["left_child"] = nodes["left_child"].to_numpy(dtype="int64")
+    structure["right_child"] = nodes["right_child"].to_numpy(dtype="int64")
+    index = {name: position for position, name in enumerate(columns)}
+    structure["feature"] = [index[name] if isinstance(name, str) else TREE_UNDEFINED for name in nodes["name"]]
+    structure["threshold"] = nodes["threshold"].astype(float).fillna(TREE_UNDEFINED).to_numpy()
+    depth = np.zeros(count, dtype="int64")
+    for node in range(count):  # a child always comes after its parent
+        for child in (structure["left_child"][node], structure["right_child"][node]):
+            if child != TREE_LEAF:
+                depth[child] = depth[node] + 1
+    tree = Tree(max(len(columns), 1), np.array([1], dtype=np.intp), 1)
+    tree.__setstate__({"max_depth": int(depth.max(initial=0)), "node_count": count, "nodes": structure,
+                       "values": np.zeros((count, 1, 1))})
+    return tree
+
+
+class Scorer(NamedTuple):
+    """A model version in the form it is stored in: the kind, the feature columns in
+    order, (tree, value of each node) per tree and the base score (fitted_trees)."""
+
+    kind: str
+    columns: list
+    trees: list
+    base: float
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The probability of the target for each row of frame (features by name): the
+        mean of the trees' probabilities (random forest), the logistic of the base plus
+        the trees' steps (gradient boosting), the base without trees. Equal to the
+        fitted classifier's predict_proba (python_models/tests)."""
+        if not self.trees or not len(frame):
+            return np.full(len(frame), self.base)
+        features = feature_matrix(frame, self.columns).astype(np.float32)
+        forest = self.kind == "random_forest"
+        total = np.zeros(len(frame)) if forest else np.full(len(frame), self.base)
+        for tree, values in self.trees:
+            total += values[tree.apply(features)]
+        return total / len(self.trees) if forest else expit(total)
+
+
+def scorer_from_records(records: pa.Table | pd.DataFrame, version: int) -> Scorer:
+    """The Scorer of one stored version: its model row and tree_node rows."""
+    frame = records.to_pandas() if isinstance(records, pa.Table) else records
+    frame = frame[frame["model_version"] == version]
+    model = frame[frame["record_type"] == "model"].iloc[0]
+    columns = settings_features(model["settings"])
+    nodes = frame[frame["record_type"] == "tree_node"]
+    trees = [
+        (tree_from_nodes(tree_nodes, columns), tree_nodes.sort_values("node_index")["value"].to_numpy(dtype=float))
+        for _, tree_nodes in nodes.groupby("tree_index", sort=True)
+    ]
+    base = float(model["value"]) if pd.notna(model["value"]) else np.nan
+    return Scorer(kind=str(model["classifier"]), columns=columns, trees=trees, base=base)
+
+
+class StoredModel(NamedTuple):
+    """The current model version read back from this model's previous output."""
+
+    version: int
+    as_of: object
+    settings: str
+    records: pa.Table
+
+
+def stored_model(previous: pd.DataFrame | None) -> StoredModel | None:
+    """The latest model version in the previous output and the records to keep with it
+    (every version's model row; the latest version's trees and diagnostics), or None:
+    no previous table, one written before model versions existed, or no model row."""
+    if previous is None or "model_version" not in previous.columns:
+        return None
+    models = previous[previous["record_type"] == "model"]
+    if models.empty:
+        return None
+    latest = models.sort_values("model_version").iloc[-1]
+    version = int(latest["model_version"])
+    kept = previous[previous["record_type"].isin(MODEL_RECORD_TYPES)]
+    kept = kept[(kept["record_type"] == "model") | (pd.to_numeric(kept["model_version"]) == version)]
+    as_of = pd.to_datetime(latest["snapshot_date"]).date() if pd.notna(latest["snapshot_date"]) else None
+    return StoredModel(version=version, as_of=as_of, settings=str(latest["settings"]),
+                       records=records_from_frame(kept.reset_index(drop=True)))
+
+
+def decide_refit(mode: str, stored: bool, model_as_of, as_of, after_days: int, settings_match: bool) -> str | None:
+    """Why a new model version is fitted, or None to score with the stored one.
+
+    no_model: none stored (first build, new database, --full-refresh, a table from
+    before model versions), or the stored one was fitted with no customer to score
+    while there are some now; settings_changed: the stored model was fitted with other
+    settings, features or scikit-learn (whatever the mode); always; as_of_before_model
+    (in every mode): as_of is earlier than the stored fit, whose labels end after it,
+    so scoring that as_of with it would use the future; for when_stale only, stale:
+    fitted more than after_days before as_of. Without customers to score (as_of
+    None) the stored model is kept."""
+    if mode not in REFIT_MODES:
+        raise ValueError(f"propensity_refit must be one of {REFIT_MODES}, got {mode!r}")
+    if not stored:
+        return "no_model"
+    if not settings_match:
+        return "settings_changed"
+    if mode == "always":
+        return "always"
+    if as_of is None:
+        return None
+    if model_as_of is None:
+        return "no_model"
+    if as_of < model_as_of:
+        return "as_of_before_model"
+    if mode == "when_stale" and (as_of - model_as_of).days > after_days:
+        return "stale"
+    return None
+
+
+def run_life_cycle(features, settings: Settings, previous: pd.DataFrame | None) -> pa.Table:
+    """Fit a new model version or score with the stored one (decide_refit), and return
+    the records: the model (every version's model row, the current version's trees and
+    diagnostics) and every scoring customer's score by the current version, scored
+    through its stored form."""
+    columns = feature_names(relation_columns(features))
+    as_of = scoring_as_of(features)
+    described = settings.describe(columns)
+    stored = stored_model(previous)
+    reason = decide_refit(
+        settings.refit, stored is not None, stored.as_of if stored else None, as_of,
+        settings.refit_after_days, stored is None or stored.settings == described,
+    )
+    if reason is None:
+        version, kept = stored.version, stored.records
+    else:
+        propensity = fit_propensity(
+            read_labelled(features, settings.sample_size), kind=settings.classifier,
+            n_estimators=settings.n_estimators, folds=settings.folds, seed=settings.seed,
+            training_sample_size=settings.sample_size,
+        )
+        version = 1 if stored is None else stored.version + 1
+        fitted = model_records(propensity, settings.classifier, version, as_of, reason, described)
+        history = [] if stored is None else [stored.records.filter(pc.equal(stored.records["record_type"], "model"))]
+        kept = pa.concat_tables([*history, fitted])
+    scorer = scorer_from_records(kept, version)
+    scores = score_batches(scorer, scoring_batches(features))
+    return pa.concat_tables([kept, score_records(scores, scorer.kind, version)])
+
+
+def previous_output_sql(this) -> str:
+    """The query of this model's previous output without its score rows (one per
+    customer), which nothing reads back."""
+    return f"select * from {this} where record_type <> 'score'"
+
+
+def read_previous_output(session, this, full_refresh: bool) -> pd.DataFrame | None:
+    """This model's previous output (the stored model and its history), or None on the
+    first build and with --full-refresh."""
+    if full_refresh:
+        return None
+    try:
+        return to_pandas(session.sql(previous_output_sql(this)))
+    except Exception:  # noqa: BLE001 - the table does not exist yet (first build, new schema)
+        return None
 
 
 def model(dbt, session):
     dbt.config(
         materialized="table",
         packages=[
-            "numpy==2.4.6", "pandas==2.3.3", "pyarrow==26.0.1", "scikit-learn==1.9.1", "threadpoolctl==3.8.0",
+            "numpy==2.4.6", "pandas==2.3.3", "pyarrow==26.0.1", "scikit-learn==1.9.1", "scipy==1.17.1",
+            "threadpoolctl==3.8.0",
         ],
     )
-    kind = str(parse_config_value(dbt.config.meta_get("propensity_classifier")))
-    sample_size = int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size")))
-    features = dbt.ref("int_customers__propensity_features")
-    propensity = fit_propensity(
-        read_labelled(features, sample_size),
-        kind=kind,
+    settings = Settings(
+        classifier=str(parse_config_value(dbt.config.meta_get("propensity_classifier"))),
         n_estimators=int(parse_config_value(dbt.config.meta_get("propensity_n_estimators"))),
         folds=int(parse_config_value(dbt.config.meta_get("propensity_cv_folds"))),
+        sample_size=int(parse_config_value(dbt.config.meta_get("propensity_training_sample_size"))),
         seed=int(parse_config_value(dbt.config.meta_get("cluster_random_seed"))),
-        training_sample_size=sample_size,
+        horizon_days=int(parse_config_value(dbt.config.meta_get("propensity_horizon_days"))),
+        top_share=float(parse_config_value(dbt.config.meta_get("propensity_top_share"))),
+        refit=str(parse_config_value(dbt.config.meta_get("propensity_refit"))),
+        refit_after_days=int(parse_config_value(dbt.config.meta_get("propensity_refit_after_days"))),
     )
-    scores = score_batches(propensity, scoring_batches(features))
-    return for_warehouse(to_records(propensity.diagnostics, scores, kind), session)
+    full_refresh = str(dbt.config.meta_get("propensity_full_refresh")).lower() == "true"
+    previous = read_previous_output(session, dbt.this, full_refresh)
+    records = run_life_cycle(dbt.ref("int_customers__propensity_features"), settings, previous)
+    return for_warehouse(records, session)

@@ -17,19 +17,31 @@ class Relation:
         return self._frame.copy()
 
 
-def fit_and_score(frame: pd.DataFrame, *args, batch_rows: int = pf.SCORING_BATCH_ROWS, **kwargs) -> dict:
-    """What model() does with one frame of snapshots: fit on its labelled rows, score
-    its scoring rows in batches; the diagnostics tables and the scores as pandas."""
-    propensity = pf.fit_propensity(frame, *args, **kwargs)
-    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), batch_rows))
+def settings_of(kind: str, n_estimators: int, folds: int, seed: int, training_sample_size: int | None = None,
+                **life_cycle) -> pf.Settings:
+    """The model's settings for a fit of fit_propensity's arguments (no cap: every row)."""
+    return pf.Settings(kind, n_estimators, folds, 10**9 if training_sample_size is None else training_sample_size,
+                       seed, horizon_days=90, top_share=0.1, **life_cycle)
+
+
+def stored_scorer(propensity: pf.Propensity, kind: str) -> pf.Scorer:
+    """The fitted model through its stored form, as model() scores with it."""
+    records = pf.model_records(propensity, kind, 1, None, "no_model", settings_of(kind, 1, 1, 1).describe(propensity.columns))
+    return pf.scorer_from_records(records, 1)
+
+
+def fit_and_score(frame: pd.DataFrame, kind: str, *args, batch_rows: int = pf.SCORING_BATCH_ROWS, **kwargs) -> dict:
+    """What model() does with one frame of snapshots and no stored model: fit on its
+    labelled rows, score its scoring rows in batches through the stored form; the
+    diagnostics tables and the scores as pandas."""
+    propensity = pf.fit_propensity(frame, kind, *args, **kwargs)
+    scores = pf.score_batches(stored_scorer(propensity, kind), pf.scoring_batches(Relation(frame), batch_rows))
     return {**propensity.diagnostics, "score": scores.to_pandas()}
 
 
-def records_of(frame: pd.DataFrame, kind: str, *args, **kwargs) -> pa.Table:
-    """What model() returns on DuckDB for one frame of snapshots."""
-    propensity = pf.fit_propensity(frame, kind, *args, **kwargs)
-    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame)))
-    return pf.to_records(propensity.diagnostics, scores, kind)
+def records_of(frame: pd.DataFrame, kind: str, *args, previous: pd.DataFrame | None = None, **kwargs) -> pa.Table:
+    """What model() returns on DuckDB for one frame of snapshots (settings_of's arguments)."""
+    return pf.run_life_cycle(Relation(frame), settings_of(kind, *args, **kwargs), previous)
 
 
 def snapshots(n: int, seed: int, signal: bool = True, names: tuple[str, ...] = ("training", "scoring")) -> pd.DataFrame:
@@ -81,7 +93,8 @@ def test_single_class_training_reports_missing_auc_instead_of_failing():
 
 def test_records_are_keyed_by_type():
     records = records_of(snapshots(100, 5), "random_forest", 10, 3, 1).to_pandas()
-    assert set(records["record_type"]) == {"score", "metric", "importance", "calibration"}
+    assert set(records["record_type"]) == {"score", "metric", "importance", "calibration", "model", "tree_node"}
+    assert set(records["model_version"]) == {1}
     calibration = records[records["record_type"] == "calibration"]
     assert set(calibration["evaluation"]) == {"cross_validated"}
     assert calibration["probability_bin"].between(1, 10).all()
@@ -151,12 +164,12 @@ def test_reading_duckdb_filters_and_batches_in_the_engine_like_the_stand_in():
 def test_scores_do_not_depend_on_the_batch_size_or_the_engine():
     duckdb = pytest.importorskip("duckdb")
     frame = snapshots(300, 4)
-    propensity = pf.fit_propensity(frame, "random_forest", 20, 3, 1)
-    whole = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 1000)).to_pandas()
-    small = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 7)).to_pandas()
+    scorer = stored_scorer(pf.fit_propensity(frame, "random_forest", 20, 3, 1), "random_forest")
+    whole = pf.score_batches(scorer, pf.scoring_batches(Relation(frame), 1000)).to_pandas()
+    small = pf.score_batches(scorer, pf.scoring_batches(Relation(frame), 7)).to_pandas()
     connection = duckdb.connect()
     connection.register("features", frame)
-    engine = pf.score_batches(propensity, pf.scoring_batches(connection.table("features"), 64)).to_pandas()
+    engine = pf.score_batches(scorer, pf.scoring_batches(connection.table("features"), 64)).to_pandas()
     assert len(whole) == 300 and whole["value"].nunique() > 10
     pd.testing.assert_frame_equal(small, whole)
     pd.testing.assert_frame_equal(engine.sort_values("customer_id", ignore_index=True),
@@ -165,13 +178,24 @@ def test_scores_do_not_depend_on_the_batch_size_or_the_engine():
     assert (whole["snapshot_date"] == pd.Timestamp("2026-01-01")).all()
 
 
-def test_the_scores_are_the_classifier_probabilities_of_each_row():
-    frame = snapshots(200, 5)
-    propensity = pf.fit_propensity(frame, "random_forest", 10, 3, 1)
+@pytest.mark.parametrize("kind", ["random_forest", "gradient_boosting"])
+def test_the_stored_trees_score_as_the_classifier_does(kind):
+    """Scores through the stored form (tree_node rows read back into tree structures)
+    equal the fitted classifier's predict_proba: exactly for a forest (same sums in the
+    same order), to rounding for boosting (the base is recomputed from the prior)."""
+    frame = snapshots(400, 5)
+    labelled = frame["snapshot_name"] == "training"
+    flipped = labelled & (np.random.default_rng(2).random(len(frame)) < 0.15)
+    frame.loc[flipped, "is_target"] = ~frame.loc[flipped, "is_target"].astype(bool)  # noise: many distinct leaves
+    propensity = pf.fit_propensity(frame, kind, 15, 3, 1)
     scoring = frame[frame["snapshot_name"] == "scoring"]
-    scores = pf.score_batches(propensity, pf.scoring_batches(Relation(frame), 50)).to_pandas()
+    scores = pf.score_batches(stored_scorer(propensity, kind), pf.scoring_batches(Relation(frame), 50)).to_pandas()
     expected = propensity.classifier.predict_proba(pf.feature_matrix(scoring, propensity.columns))[:, 1]
-    np.testing.assert_array_equal(scores["value"].to_numpy(), expected)
+    assert len(np.unique(expected)) > 20
+    if kind == "random_forest":
+        np.testing.assert_array_equal(scores["value"].to_numpy(), expected)
+    else:
+        np.testing.assert_allclose(scores["value"].to_numpy(), expected, rtol=0, atol=1e-12)
     assert scores["customer_id"].tolist() == scoring["customer_id"].tolist()
 
 
@@ -190,7 +214,11 @@ def test_empty_and_tiny_snapshots_give_typed_records_and_skip_reasons(n):
     assert results["score"]["value"].notna().all()
     records = records_of(frame, "random_forest", 10, 5, 1)
     assert records.schema == pf.RECORD_SCHEMA
-    assert records.num_rows == n + len(results["metric"]) + len(results["importance"]) + len(results["calibration"])
+    types = records.to_pandas()["record_type"].value_counts()
+    assert types.get("score", 0) == n and types["model"] == 1
+    assert (types.get("tree_node", 0) > 0) == (n >= 2)
+    assert types.sum() == (n + 1 + types.get("tree_node", 0) + len(results["metric"]) + len(results["importance"])
+                           + len(results["calibration"]))
 
 
 def test_records_of_zero_customers_type_customer_id_as_text_in_duckdb():
@@ -348,3 +376,16 @@ def test_out_of_time_check_is_capped_by_the_training_sample():
     metrics = fit_and_score(frame, "random_forest", 10, 3, 3, training_sample_size=200)["metric"]
     metrics = metrics.set_index("name")["value"]
     assert metrics["oot_training_customers"] == metrics["oot_evaluated_customers"] == 200
+
+
+def test_the_columns_a_record_type_lacks_are_null_in_arrow_and_in_duckdb():
+    duckdb = pytest.importorskip("duckdb")
+    scores = pa.table({"customer_id": ["a", "b", "c"], "value": [0.1, 0.2, 0.3]})
+    records = pf.typed_records("score", scores, classifier="random_forest", model_version=2)
+    assert records.schema == pf.RECORD_SCHEMA
+    given = {"record_type", "classifier", "customer_id", "value", "model_version"}
+    for name in records.column_names:
+        assert records[name].null_count == (0 if name in given else 3), name
+    stored = duckdb.sql("select * from records").df()
+    assert stored.drop(columns=list(given)).isna().all().all()
+    assert stored["model_version"].tolist() == [2, 2, 2] and stored["customer_id"].tolist() == ["a", "b", "c"]

@@ -154,7 +154,12 @@ def propensity_config() -> dict[str, object]:
         "propensity_n_estimators": "20",
         "propensity_cv_folds": "3",
         "propensity_training_sample_size": "200",
+        "propensity_horizon_days": "90",
+        "propensity_top_share": "0.1",
+        "propensity_refit": "when_stale",
+        "propensity_refit_after_days": "30",
         "cluster_random_seed": "42",
+        "propensity_full_refresh": "False",
     }
 
 
@@ -202,6 +207,45 @@ def test_propensity_fit_model_scores_every_scoring_customer(session):
     assert metrics["cv_roc_auc_mean"] > 0.8
     # Snowpark's filter kept the sample (ranks up to 200 of 240), not every training row.
     assert metrics["training_customers"] == 200
+
+
+def test_propensity_fit_model_reuses_the_model_it_wrote_to_snowflake(session):
+    """The second build reads the first one's output back as Snowflake returns it
+    (upper-case columns, Snowpark's types) and scores with the stored trees: the same
+    version, model rows and scores. Session.sql cannot run locally, so the stand-in
+    session answers the model's query with the stored rows."""
+    features = snowflake_columns(propensity_features())
+    first = propensity_fit.model(StandInDbt(session, {"int_customers__propensity_features": features},
+                                            propensity_config()), session)
+    stored = session.create_dataframe(first[first["RECORD_TYPE"] != "score"].reset_index(drop=True))
+
+    class Warehouse:
+        def __init__(self) -> None:
+            self.queries = []
+
+        def sql(self, query: str):
+            self.queries.append(query)
+            return stored
+
+        def create_dataframe(self, frame):
+            return session.create_dataframe(frame)
+
+    warehouse = Warehouse()
+    dbt = StandInDbt(session, {"int_customers__propensity_features": features}, propensity_config())
+    second = propensity_fit.model(dbt, warehouse)
+    assert warehouse.queries == [propensity_fit.previous_output_sql(dbt.this)]
+    assert_writable_by_snowpark(session, second)
+
+    def rows(result, record_type):
+        part = result[result["RECORD_TYPE"] == record_type].drop(columns="SNAPSHOT_DATE")
+        return part.sort_values([column for column in part.columns if part[column].notna().any()], ignore_index=True)
+
+    assert rows(second, "model")["MODEL_VERSION"].tolist() == [1]
+    assert rows(second, "model")["FIT_REASON"].tolist() == ["no_model"]
+    for record_type in ("score", "tree_node", "metric"):
+        first_rows, second_rows = rows(first, record_type), rows(second, record_type)
+        assert len(second_rows) > 0
+        pd.testing.assert_frame_equal(second_rows.astype(str), first_rows.astype(str), obj=record_type)
 
 
 @pytest.mark.parametrize("n_customers", [0, 2])

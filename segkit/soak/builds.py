@@ -55,11 +55,11 @@ def run_build(
     by others in the same project do not clash; its output captured to ``log_file``."""
     command = [
         str(dbt_executable()), "build",
-        # cluster_refit=always: a nightly build that reuses a model fitted weeks ago cannot
-        # equal a from-scratch build that fits today, so every build fits and the soak keeps
-        # proving data equality; the life cycle itself is proved by
-        # segkit/tests/test_cluster_life_cycle.py.
-        "--vars", json.dumps({"as_of": as_of, "cluster_refit": "always"}),
+        # cluster_refit / propensity_refit=always: a nightly build that reuses a model
+        # fitted weeks ago cannot equal a from-scratch build that fits today, so every build
+        # fits and the soak keeps proving data equality; the life cycles themselves are
+        # proved by segkit/tests/test_cluster_life_cycle.py.
+        "--vars", json.dumps({"as_of": as_of, "cluster_refit": "always", "propensity_refit": "always"}),
         "--target-path", str(target),
         "--log-path", str(dbt_logs),
         *extra_args,

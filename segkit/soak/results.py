@@ -34,9 +34,9 @@ COMPARISON_RULES = [
     "customer_id that customer_clusters assigns to it, in every column named cluster_id or "
     "*_cluster_id. Equal labels mean equal partitions; an id no customer has is kept as "
     "'unmapped <id>'.",
-    "Every build runs with cluster_refit=always (each night fits a new cluster model version, "
-    "as a from-scratch build does); model_version (the count of fits in that database) is not "
-    "compared.",
+    "Every build runs with cluster_refit=always and propensity_refit=always (each night fits a "
+    "new cluster and propensity model version, as a from-scratch build does); model_version (the "
+    "count of fits in that database) is not compared.",
     f"Floating-point columns are equal when both are null or |a - b| <= {RELATIVE_TOLERANCE:g} * "
     "max(1, |a|, |b|); every other column exactly, null equal to null.",
     "A row differs when its key is on one side only or any compared column differs; a missing "

@@ -39,6 +39,13 @@ EXCLUDED_TABLES: dict[str, str] = {
         "build only its own. The current model's parameters are compared every night "
         "(cluster_scaler_params, cluster_projection_params, cluster_centroids)."
     ),
+    "propensity_models": (
+        "one row per propensity model version fitted in this database: the nightly database "
+        "holds one per night (the soak builds with propensity_refit=always), a from-scratch "
+        "build only its own. The current model's scores and diagnostics are compared every "
+        "night (customer_propensity_scores, propensity_model_diagnostics, "
+        "propensity_calibration)."
+    ),
     "cluster_lineage": (
         "old cluster id -> new id at each refit: a from-scratch build has no previous "
         "model, so no row; same reason as cluster_models."

@@ -6,6 +6,12 @@ unchanged); build 3 (cluster_refit=always, k forced to 2) fits version 2, keeps 
 matched ids, records the lineage and warns that a cluster vanished; build 4, 91 days
 after the fit, refits because the model is stale and gives the returning cluster an
 id never used before. Pure functions: python_models/tests/test_cluster_life_cycle.py.
+
+The propensity model rides the same builds (var propensity_refit): build 1 fits
+version 1, build 2 scores with the stored trees (same version, same diagnostics, new
+scores), build 3 (propensity_refit=always) fits version 2, build 4 refits because
+version 2 is older than propensity_refit_after_days (30). Pure functions:
+python_models/tests/test_propensity_life_cycle.py.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ def snapshot(build) -> dict[str, pd.DataFrame]:
     tables["models"] = build.frame(MODELS)
     tables["lineage"] = build.frame(LINEAGE)
     tables["clusters"] = build.frame("select * from marts.customer_clusters order by customer_id")
+    tables["propensity_models"] = build.frame("select * from marts.propensity_models order by model_version")
+    tables["propensity_diagnostics"] = build.frame("select * from marts.propensity_model_diagnostics order by all")
+    tables["propensity_scores"] = build.frame("select * from marts.customer_propensity_scores order by customer_id")
     return tables
 
 
@@ -43,7 +52,8 @@ def builds(tmp_path_factory):
     fitted_on = fitted_on.date() if hasattr(fitted_on, "date") else fitted_on
     plans = [
         {"as_of": str(fitted_on + dt.timedelta(days=1)), "cluster_k_min": 3, "cluster_k_max": 3},
-        {"as_of": str(fitted_on + dt.timedelta(days=1)), "cluster_refit": "always", "cluster_k_min": 2, "cluster_k_max": 2},
+        {"as_of": str(fitted_on + dt.timedelta(days=1)), "cluster_refit": "always", "propensity_refit": "always",
+         "cluster_k_min": 2, "cluster_k_max": 2},
         {"as_of": str(fitted_on + dt.timedelta(days=92)), "cluster_k_min": 3, "cluster_k_max": 3},
     ]
     for dbt_vars in plans:
@@ -99,3 +109,23 @@ def test_stale_model_refits_with_an_id_never_used_before(builds):
     assert len(new) == 1 and new["cluster_id"].iloc[0] == 3  # ids 0, 1 and 2 were used by version 1
     assert models["highest_cluster_id_used"].tolist() == [2, 2, 3]
     assert VANISHED_WARNING not in " ".join(build.output.split())
+
+
+def propensity_fits(tables) -> list[tuple[int, str]]:
+    models = tables["propensity_models"]
+    return list(zip(models["model_version"], models["fit_reason"]))
+
+
+def test_propensity_model_is_fitted_reused_and_refitted(builds):
+    (_, first), (_, second), (_, third), (_, fourth) = builds
+    assert propensity_fits(first) == [(1, "no_model")]
+    # next day, when_stale: the stored trees score today's features
+    pd.testing.assert_frame_equal(second["propensity_models"], first["propensity_models"])
+    pd.testing.assert_frame_equal(second["propensity_diagnostics"], first["propensity_diagnostics"])
+    assert set(second["propensity_scores"]["model_version"]) == {1}
+    assert (second["propensity_scores"]["as_of_date"] > first["propensity_scores"]["as_of_date"]).all()
+    assert propensity_fits(third) == [(1, "no_model"), (2, "always")]
+    assert third["propensity_models"]["is_current"].tolist() == [False, True]
+    assert set(third["propensity_scores"]["model_version"]) == {2}
+    assert propensity_fits(fourth)[-1] == (3, "stale")
+    assert set(fourth["propensity_scores"]["model_version"]) == {3}

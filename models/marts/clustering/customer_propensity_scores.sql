@@ -1,6 +1,7 @@
 {#- One row per customer: the probability, from propensity_fit's classifier, of being
     among the top var('propensity_top_share') of customers by revenue over the next
-    var('propensity_horizon_days') days, scored on features as of as_of_date. -#}
+    var('propensity_horizon_days') days, scored on features as of as_of_date by the
+    model version in model_version (propensity_models). -#}
 {{ pii_gate() }}
 with
 
@@ -16,7 +17,8 @@ scores as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(snapshot_date as date) as as_of_date,
         cast(value as double) as propensity_score,
-        cast(classifier as {{ dbt.type_string() }}) as classifier
+        cast(classifier as {{ dbt.type_string() }}) as classifier,
+        cast(model_version as {{ dbt.type_int() }}) as model_version
 
     from fit
     where record_type = 'score'
@@ -32,7 +34,8 @@ final as (
         -- 1 = the tenth of customers with the highest scores; ties share a decile.
         cast(ceil(10 * cume_dist() over (order by propensity_score desc)) as {{ dbt.type_int() }})
             as propensity_decile,
-        classifier
+        classifier,
+        model_version
 
     from scores
 
