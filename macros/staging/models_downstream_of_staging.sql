@@ -95,19 +95,71 @@
     {{- return(name == 'id' or name.endswith('_id') or name.endswith('_ids') or name.endswith('_key')) -}}
 {%- endmacro %}
 
-{#- SQL of a raw-PII scan over relations ({'name', 'relation'} dicts): one row per
-    scanned text column, (model_name, column_name, count_pii_like_values), reading
-    each relation once. Only text columns are scanned, and not the salted-hash
-    columns of var pii_hash_columns. An empty list gives no row. -#}
+{#- SQL of a raw-PII scan over relations ({'name', 'relation'} dicts, optionally
+    'copied_from'): one row per scanned text column, (model_name, column_name,
+    count_pii_like_values), reading each relation once. Only text columns are
+    scanned, and not the salted-hash columns of var pii_hash_columns, nor the columns
+    a relation declares copied unchanged from another relation of the same scan
+    (copied_from, {source model name: [columns]}, from the model's meta
+    pii_scan_copied_from): their values are scanned in the source. A declaration
+    naming a relation outside the scan, or a column that is not a text column of
+    both, or one the source itself copies, is a compiler error. An empty list gives
+    no row. -#}
 {% macro pii_scan_sql(relations) -%}
     {%- set hashed = var('pii_hash_columns', []) | map('lower') | list -%}
+    {#- the text columns of every relation, by model name -#}
+    {%- set text_columns = {} -%}
+    {%- for item in relations -%}
+        {%- set names = [] -%}
+        {%- for column in adapter.get_columns_in_relation(item.relation) if column.is_string() -%}
+            {%- do names.append(column.name) -%}
+        {%- endfor -%}
+        {%- do text_columns.update({item.name: names}) -%}
+    {%- endfor -%}
+    {#- the columns each relation copies from a scanned one, checked -#}
+    {%- set copied = {} -%}
+    {%- for item in relations -%}
+        {%- set own = text_columns[item.name] | map('lower') | list -%}
+        {%- set names = [] -%}
+        {%- for source, source_columns in (item.get('copied_from') or {}).items() -%}
+            {%- if source not in text_columns -%}
+                {{ exceptions.raise_compiler_error(
+                    item.name ~ " declares columns copied from " ~ source ~ " (meta pii_scan_copied_from), which this PII scan does not read: add "
+                    ~ source ~ " to the scan (a `-- depends_on` line of int_privacy__pii_scan) or remove the declaration."
+                ) }}
+            {%- endif -%}
+            {%- for column_name in source_columns -%}
+                {%- if column_name | lower not in own or column_name | lower not in text_columns[source] | map('lower') | list -%}
+                    {{ exceptions.raise_compiler_error(
+                        item.name ~ " declares " ~ column_name ~ " copied from " ~ source ~ " (meta pii_scan_copied_from), but it is not a text column of both:"
+                        ~ " fix the column name or remove it from the declaration."
+                    ) }}
+                {%- endif -%}
+                {%- do names.append(column_name | lower) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- do copied.update({item.name: names}) -%}
+    {%- endfor -%}
+    {%- for item in relations -%}
+        {%- for source, source_columns in (item.get('copied_from') or {}).items() -%}
+            {%- for column_name in source_columns if column_name | lower in copied.get(source, []) -%}
+                {{ exceptions.raise_compiler_error(
+                    item.name ~ " declares " ~ column_name ~ " copied from " ~ source ~ ", which copies it too (meta pii_scan_copied_from):"
+                    ~ " name the relation that scans it."
+                ) }}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
     {%- set selects = [] -%}
     {%- for item in relations -%}
         {%- set columns = [] -%}
-        {%- for column in adapter.get_columns_in_relation(item.relation)
-            if column.is_string() and column.name | lower not in hashed -%}
-            {%- do columns.append(column.name) -%}
+        {%- for column_name in text_columns[item.name]
+            if column_name | lower not in hashed and column_name | lower not in copied[item.name] -%}
+            {%- do columns.append(column_name) -%}
         {%- endfor -%}
+        {%- if copied[item.name] -%}
+            {{ log("PII scan: " ~ item.name ~ " copies " ~ copied[item.name] | join(", ") ~ " from scanned relations, not scanned again", info=false) }}
+        {%- endif -%}
         {%- if columns -%}
             {%- set counts = [] -%}
             {%- set picks = [] -%}
@@ -145,8 +197,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The relations of the given models (unique ids), as {'name', 'relation'} dicts; a
-    model not built is logged and left out. Execution time only. -#}
+{#- The relations of the given models (unique ids), as {'name', 'relation',
+    'copied_from'} dicts (copied_from: the model's meta pii_scan_copied_from, see
+    pii_scan_sql); a model not built is logged and left out. Execution time only. -#}
 {% macro pii_scan_relations(unique_ids) -%}
     {%- set found = [] -%}
     {%- if execute -%}
@@ -158,7 +211,10 @@
             {%- if relation is none -%}
                 {{ log("not built, not scanned: " ~ node.name, info=true) }}
             {%- else -%}
-                {%- do found.append({'name': node.name, 'unique_id': unique_id, 'relation': relation}) -%}
+                {%- do found.append({
+                    'name': node.name, 'unique_id': unique_id, 'relation': relation,
+                    'copied_from': (node.config.meta or {}).get('pii_scan_copied_from') or {},
+                }) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

@@ -69,6 +69,12 @@ REFIT_MODES = ("when_stale", "always", "never")
 MODEL_RECORD_TYPES = ("model", "tree_node", "metric", "importance", "calibration")
 # scikit-learn's markers in a tree: no child (a leaf), no split feature or threshold.
 TREE_LEAF, TREE_UNDEFINED = -1, -2
+# The record dtype of a scikit-learn tree's nodes (children, feature, threshold, ...),
+# read once from an empty tree.
+TREE_NODE_DTYPE = Tree(1, np.array([1], dtype=np.intp), 1).__getstate__()["nodes"].dtype
+# The record columns a Scorer is built from (scorer_from_records).
+SCORER_COLUMNS = ("record_type", "model_version", "classifier", "settings", "value",
+                  "tree_index", "node_index", "left_child", "right_child", "name", "threshold")
 # Scoring rows per batch: about 12 MB of float features at 15 columns, and few enough
 # batches at 1M customers (10) that the per-batch cost does not show.
 SCORING_BATCH_ROWS = 100_000
@@ -581,10 +587,10 @@ def model_records(
 def tree_from_nodes(nodes: pd.DataFrame, columns: list[str]) -> Tree:
     """A scikit-learn tree structure from stored node rows, for its ``apply`` (the leaf
     each row reaches: x <= threshold goes left, on float32 features as scikit-learn
-    compares them). Only children, feature and threshold matter to apply."""
-    nodes = nodes.sort_values("node_index")
+    compares them). Only children, feature and threshold matter to apply. The rows
+    come in node_index order (scorer_from_records sorts them)."""
     count = len(nodes)
-    structure = np.zeros(count, dtype=Tree(1, np.array([1], dtype=np.intp), 1).__getstate__()["nodes"].dtype)
+    structure = np.zeros(count, dtype=TREE_NODE_DTYPE)
     structure["left_child"] = nodes["left_child"].to_numpy(dtype="int64")
     structure["right_child"] = nodes["right_child"].to_numpy(dtype="int64")
     index = {name: position for position, name in enumerate(columns)}
@@ -625,18 +631,23 @@ class Scorer(NamedTuple):
         return total / len(self.trees) if forest else expit(total)
 
 
-def scorer_from_records(records: pa.Table | pd.DataFrame, version: int) -> Scorer:
-    """The Scorer of one stored version: its model row and tree_node rows."""
-    frame = records.to_pandas() if isinstance(records, pa.Table) else records
-    frame = frame[frame["model_version"] == version]
-    model = frame[frame["record_type"] == "model"].iloc[0]
+def scorer_from_records(records: pa.Table, version: int) -> Scorer:
+    """The Scorer of one stored version: its model row and tree_node rows (RECORD_SCHEMA;
+    only those rows and the columns a Scorer needs leave Arrow, the nodes sorted once
+    by tree and node)."""
+    mine = records.filter(pc.equal(records["model_version"], version)).select(list(SCORER_COLUMNS))
+    model = mine.filter(pc.equal(mine["record_type"], "model")).slice(0, 1).to_pylist()[0]
     columns = settings_features(model["settings"])
-    nodes = frame[frame["record_type"] == "tree_node"]
+    nodes = (
+        mine.filter(pc.equal(mine["record_type"], "tree_node"))
+        .sort_by([("tree_index", "ascending"), ("node_index", "ascending")])
+        .to_pandas()
+    )
     trees = [
-        (tree_from_nodes(tree_nodes, columns), tree_nodes.sort_values("node_index")["value"].to_numpy(dtype=float))
+        (tree_from_nodes(tree_nodes, columns), tree_nodes["value"].to_numpy(dtype=float))
         for _, tree_nodes in nodes.groupby("tree_index", sort=True)
     ]
-    base = float(model["value"]) if pd.notna(model["value"]) else np.nan
+    base = np.nan if model["value"] is None else float(model["value"])
     return Scorer(kind=str(model["classifier"]), columns=columns, trees=trees, base=base)
 
 

@@ -14,13 +14,11 @@ the second test removes the call and expects `dbt parse` to fail.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-from segkit.tests.faults.harness import DBT, PROJECT_DIR
+from segkit.tests.faults.harness import DBT, PROJECT_DIR, copy_project
 
-COPIED = (".dbtignore", "dbt_project.yml", "models", "macros", "seeds", "tests", "analyses", "python_models")
 BASE_MODEL = Path("models/staging/shop/base/base_shop__orders.sql")
 INLINED = "fingerprinted as {{ segmentation.inline_cte() }} ("
 
@@ -38,17 +36,6 @@ def parse(project: Path) -> subprocess.CompletedProcess:
         [str(DBT), "parse", "--no-partial-parse"],
         cwd=project, env=env, capture_output=True, text=True, check=False,
     )
-
-
-def copy_project(destination: Path) -> Path:
-    for name in COPIED:
-        source = PROJECT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, destination / name)
-    (destination / "segkit").symlink_to(PROJECT_DIR / "segkit")
-    return destination
 
 
 def test_base_model_cte_without_inline_cte_fails_to_parse(tmp_path: Path) -> None:

@@ -5,7 +5,10 @@
     row of the customers whose identity changed or who have an event loaded since
     the last run, from all of their events, and replaces those customers' rows
     (delete+insert keyed by customer_id). Pre-login events of a device that logs in
-    today are therefore attributed however old they are. -#}
+    today are therefore attributed however old they are. The customers' events are
+    picked from the staged events by the ids they carry and attributed there
+    (macros staged_web_events_of_customers, attributed_web_events), not read
+    through the attributed events view, which joins every event first. -#}
 {{
     config(
         materialized='incremental',
@@ -17,10 +20,16 @@
     )
 }}
 
+{#- read only on an incremental run (the branch below): declared for the DAG -#}
+-- depends_on: {{ ref('stg_web__events') }}
+-- depends_on: {{ ref('int_identity__components') }}
+-- depends_on: {{ ref('int_identity__devices') }}
+-- depends_on: {{ ref('int_identity__deleted_customers') }}
+
 with
 
--- read twice on an incremental run (the delivered rows, then every row of the
--- customers to re-process), each time by a scan that filters it: never kept whole
+-- a full build's input; an incremental run reads only its delivered rows here (a
+-- scan that filters it), never the whole view
 events as {{ segmentation.inline_cte() }} (
 
     select * from {{ ref('int_events__resolved') }}
@@ -34,12 +43,42 @@ versions as (
 
 ),
 
--- all rows of the customers to re-process (everyone on a full build)
-events_to_process as (
+{% if is_incremental() %}
+    customers_to_process as (
 
-    {{ inputs_to_reprocess('events', 'versions') }}
+        {{ customers_to_reprocess('events', 'versions') }}
 
-),
+    ),
+
+    -- every event of theirs: picked by the ids the events carry (a superset),
+    -- then attributed, and kept when attributed to one of them
+    staged_customer_events as (
+
+        {{ staged_web_events_of_customers('customers_to_process') }}
+
+    ),
+
+    attributed_customer_events as (
+
+        {{ attributed_web_events('staged_customer_events') }}
+
+    ),
+
+    events_to_process as (
+
+        select attributed_customer_events.*
+        from attributed_customer_events
+        where attributed_customer_events.customer_id in (select customer_id from customers_to_process)
+
+    ),
+{% else %}
+    -- a full build processes every customer
+    events_to_process as (
+
+        select * from events
+
+    ),
+{% endif %}
 
 daily as (
 

@@ -29,6 +29,8 @@ from segkit.generate.schemas import TABLES
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 DBT = BIN / "dbt"
+# What a copy of the project needs to parse and run (copy_project).
+COPIED = (".dbtignore", "dbt_project.yml", "models", "macros", "seeds", "tests", "analyses", "python_models")
 
 
 def generator_digest() -> str:
@@ -152,3 +154,17 @@ def dbt_build(
     cmd += args or []
     result = subprocess.run(cmd, cwd=PROJECT_DIR, env=full_env, capture_output=True, text=True, check=False)
     return Build(folder, result)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's dbt files in destination (segkit linked, not copied), for
+    tests that change a model or its YAML and run dbt on the copy."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    (destination / "segkit").symlink_to(PROJECT_DIR / "segkit")
+    return destination

@@ -6,15 +6,22 @@ and intermediate outputs BEFORE the marts: every mart depends on it and its
 error-severity test makes `dbt build` skip the marts. Before the fix, free-text PII
 (city, page_path, campaign) reached intermediate tables and the PII test failed
 only after the marts were published. Ids shaped like phone numbers must not trip it.
+
+A model whose text columns are copies of columns the gate scans elsewhere declares
+them (meta pii_scan_copied_from) and is not scanned again; a declaration the gate
+cannot check against the scanned relations stops the gate with a clear error.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from segkit.tests.faults.harness import clean_tables, dbt_build, write_raw
+from segkit.tests.faults.harness import DBT, PROJECT_DIR, clean_tables, copy_project, dbt_build, write_raw
 
 PHONE_LIKE_SESSION_ID = "2026-1031-0001"
 
@@ -98,7 +105,10 @@ def test_phone_like_ids_are_not_flagged(redacted) -> None:
         )
     )
     assert {("stg_crm__customers", "city"), ("stg_web__events", "page_path"),
-            ("stg_web__events", "campaign"), ("int_events__resolved", "page_path")} <= scanned
+            ("stg_web__events", "campaign"), ("int_identity__devices", "customer_id")} <= scanned
+    # the attributed events view only copies columns scanned in those models (its
+    # meta pii_scan_copied_from): not read a second time
+    assert not {column for model, column in scanned if model == "int_events__resolved"}
 
 
 def test_pii_in_an_id_stops_the_marts_before_publication(leaked) -> None:
@@ -115,3 +125,49 @@ def test_pii_in_an_id_stops_the_marts_before_publication(leaked) -> None:
     assert "SKIP relation marts.customer_features" in leaked.output or any(
         "customer_features" in line for line in leaked.failures() if "SKIP" in line
     )
+
+
+DECLARED = "          stg_web__events: [event_id, anonymous_id, session_id, event_type, page_path, device, channel, campaign]\n"
+IDENTITY_YAML = Path("models/intermediate/identity/_identity__models.yml")
+
+
+@pytest.mark.parametrize(
+    ("declared", "message"),
+    [
+        # a column that is not text in the model (occurred_at is a timestamp)
+        ("          stg_web__events: [event_id, occurred_at]\n", "declares occurred_at copied from stg_web__events"),
+        # a relation the gate does not scan (the base model keeps raw text)
+        ("          base_web__events: [page_path]\n", "which this PII scan does not read"),
+        # a column the named model does not have
+        ("          stg_shop__orders: [campaign]\n", "declares campaign copied from stg_shop__orders"),
+    ],
+)
+def test_a_copy_declaration_the_gate_cannot_check_stops_it(
+    redacted, tmp_path: Path, declared: str, message: str
+) -> None:
+    """The gate on a copy of the project whose int_events__resolved declaration is
+    wrong, run on the redacted build's tables: an error naming the model, the column
+    or relation and the fix, instead of a column left unscanned."""
+    assert redacted.ok
+    project = copy_project(tmp_path / "project")
+    yaml = project / IDENTITY_YAML
+    text = yaml.read_text()
+    assert DECLARED in text, "the declaration moved: update DECLARED"
+    yaml.write_text(text.replace(DECLARED, declared))
+    database = tmp_path / "db.duckdb"
+    shutil.copy2(redacted.database, database)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(project / "target"),
+        "DBT_LOG_PATH": str(project / "logs"),
+        "SEG_DUCKDB_PATH": str(database),
+        "SEG_RAW_PATH": str(redacted.folder / "raw"),
+        "SEG_TARGET": "duckdb",
+    }
+    run = subprocess.run(
+        [str(DBT), "run", "--select", "int_privacy__pii_scan"],
+        cwd=project, env=env, capture_output=True, text=True, check=False,
+    )
+    assert run.returncode != 0
+    assert "int_events__resolved" in run.stdout and message in run.stdout, run.stdout[-3000:]
