@@ -11,49 +11,27 @@
     (the engine does not push a semi-join on session_id below them). -#}
 {% macro attributed_web_events(events) -%}
     select
-        event_id,
-        customer_id,
-        anonymous_id,
-        session_id,
-        event_type,
-        page_path,
-        device,
-        channel,
-        campaign,
-        occurred_at,
-        occurred_date,
-        _loaded_at
-    from (
-        {{ segmentation.attributed_web_rows(events, [
-            'event_id', 'anonymous_id', 'session_id', 'event_type', 'page_path', 'device',
-            'channel', 'campaign', 'occurred_at', 'occurred_date', '_loaded_at'
-        ]) }}
-    ) as attributed
-{%- endmacro %}
-
-{#- The attribution rule of attributed_web_events() for any rows carrying the two
-    ids it reads: `rows` (a relation or CTE) has customer_id (the CRM id as staged)
-    and anonymous_id; the select gives customer_id (canonical, null when neither id
-    identifies anyone) and `columns` of `rows` (not customer_id), and drops rows of
-    persons with a deletion request. Since the rule reads nothing else, a reader can
-    aggregate the staged events by the two ids (and whatever it keeps) first and
-    attribute the groups, as int_customers__campaign_touchpoints does: the joins
-    then run on groups, not events. -#}
-{% macro attributed_web_rows(rows, columns) -%}
-    select
+        events.event_id,
         coalesce(by_customer_id.customer_id, by_device.customer_id) as customer_id,
-        {%- for column in columns %}
-        attributed_rows.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ rows }} as attributed_rows
+        events.anonymous_id,
+        events.session_id,
+        events.event_type,
+        events.page_path,
+        events.device,
+        events.channel,
+        events.campaign,
+        events.occurred_at,
+        events.occurred_date,
+        events._loaded_at
+    from {{ events }} as events
     -- the two kinds of identifier events carry, each joined on its own id: no
     -- 'customer:' || id text is built per event, and each hash table holds one kind
     left join (
         {{ segmentation.identity_nodes(ref('int_identity__components'), 'customer', 'crm_customer_id') }}
     ) as by_customer_id
-        on attributed_rows.customer_id = by_customer_id.crm_customer_id
+        on events.customer_id = by_customer_id.crm_customer_id
     left join {{ ref('int_identity__devices') }} as by_device
-        on attributed_rows.anonymous_id = by_device.anonymous_id
+        on events.anonymous_id = by_device.anonymous_id
     left join {{ ref('int_identity__deleted_customers') }} as deleted_customers
         on coalesce(by_customer_id.customer_id, by_device.customer_id) = deleted_customers.customer_id
     where deleted_customers.customer_id is null
