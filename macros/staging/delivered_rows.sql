@@ -80,7 +80,7 @@
     {%- if segmentation.stored_columns_missing(required_columns) -%}
         {{ return(true) }}
     {%- endif -%}
-    {%- if var('as_of') is none -%}
+    {%- if segmentation.as_of() is none -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set query -%}

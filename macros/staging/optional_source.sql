@@ -15,7 +15,7 @@
       the table lacks is a typed null (check_raw_contract stops the build up front
       when a required one is missing); columns outside the contract are not read.
     Point in time:
-      with var('as_of') set, only rows loaded by the end of that day (`_loaded_at` <
+      with as_of set (as_of()), only rows loaded by the end of that day (`_loaded_at` <
       as_of + 1 day) are read: a build as of D knows what was known on D, not rows
       that arrived later. Deletion requests pass `point_in_time=false`: erasure
       applies whatever the as_of. A row without a valid `_loaded_at` (null or
@@ -61,7 +61,7 @@
         {%- else %}
         select * from {{ readable }}
         {%- endif %}
-        {%- if point_in_time and var('as_of') is not none %}
+        {%- if point_in_time and segmentation.as_of() is not none %}
             {%- set loaded_at = segmentation.to_utc_timestamp('_loaded_at', present.get('_loaded_at')) %}
         where
             {{ loaded_at }} is null
@@ -101,10 +101,10 @@
     {{ segmentation.raw_table(source_name, table_name, columns, point_in_time) }}
 {%- endmacro %}
 
-{#- The first instant after var('as_of'): rows loaded at or after it were not known
-    on as_of. -#}
+{#- The first instant after the as_of date (as_of()): rows loaded at or after it
+    were not known on as_of. -#}
 {% macro as_of_load_cutoff() -%}
-    {{ dbt.dateadd('day', 1, "cast(" ~ segmentation.sql_string(var('as_of')) ~ " as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ dbt.dateadd('day', 1, "cast(" ~ segmentation.sql_string(segmentation.as_of()) ~ " as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- What to select from for a raw table at run time: the source relation, a reader

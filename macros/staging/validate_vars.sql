@@ -119,6 +119,8 @@
     {%- for name in segmentation.var_kinds() -%}
         {%- do segmentation.validated_var(name) -%}
     {%- endfor -%}
+    {#- as_of may also come from the environment (SEG_AS_OF): checked with the var. -#}
+    {%- do segmentation.as_of() -%}
     {#- Segment definitions have their own validator (names, kinds, operators, columns). -#}
     {%- do segmentation.segment_definitions() -%}
     {#- So do the RFM frequency vars (bins or quintiles; five increasing bounds from 1). -#}

@@ -64,7 +64,9 @@ def run_build(
         "--log-path", str(dbt_logs),
         *extra_args,
     ]  # fmt: skip
-    env = {**os.environ, "SEG_RAW_PATH": str(raw), "SEG_DUCKDB_PATH": str(database)}
+    # the as_of is the one in --vars: a SEG_AS_OF left in the caller's environment
+    # would conflict with it (macro as_of())
+    env = {**os.environ, "SEG_RAW_PATH": str(raw), "SEG_DUCKDB_PATH": str(database), "SEG_AS_OF": ""}
     if threads:
         env["SEG_THREADS"] = str(threads)
     run_results = target / "run_results.json"

@@ -1,12 +1,13 @@
 {#- The single date every feature and segment is computed as of (inclusive).
-    var('as_of') when set; otherwise the latest order date (any status) or web/app
+    as_of() when set (var as_of or the environment variable SEG_AS_OF); otherwise the latest order date (any status) or web/app
     event date in the data, so a build on the same data always gives the same answer.
-    Reads the orders and events only when var as_of is unset (decided when the
+    Reads the orders and events only when as_of is unset (decided when the
     project is parsed): with a fixed as_of, nothing that needs the date waits for
     the staging of the web events. -#}
+{%- set as_of = segmentation.as_of() %}
 with
 
-{% if var('as_of') is none %}
+{% if as_of is none %}
     orders as (
 
         select * from {{ ref('stg_shop__orders') }}
@@ -30,10 +31,10 @@ with
 
 final as (
 
-    {% if var('as_of') is not none -%}
+    {% if as_of is not none -%}
         -- one row even when the data holds no activity at all
         -- validate_vars() (on-run-start) has checked it is a date YYYY-MM-DD
-        select cast({{ sql_string(var('as_of') | string) }} as date) as as_of_date
+        select cast({{ sql_string(as_of | string) }} as date) as as_of_date
     {%- else -%}
         select cast(max(activity_date) as date) as as_of_date
         from activity_dates
