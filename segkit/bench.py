@@ -36,7 +36,7 @@ from segkit.bench_nightly import (
     NIGHTLY, NIGHTLY_RESULTS, Target, bench_nightly, target_rows, targets_markdown,
 )
 from segkit.bench_recipes import compare_rfm
-from segkit.measure import Measurement, run_measured
+from segkit.measure import Measurement, StepFailed, run_measured
 
 LAYERS: dict[str, str] = {
     "staging": "path:models/staging path:models/intermediate/identity",
@@ -76,6 +76,8 @@ class SizeResult:
     # the full build's and the last nightly run's sampled memory peak: MiB, and the
     # nodes running at that moment (from run_results.json)
     peak_nodes: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
+    # the step that failed and why (the steps after it did not run); None when all ran
+    stopped: str | None = None
 
     def seconds(self, label: str) -> float | None:
         m = self.measurements.get(label)
@@ -236,8 +238,21 @@ def pipeline_rfm(database: Path) -> pd.DataFrame:
 
 def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, dbt: str,
                layer_runs_max: int, nightly_runs: int = 3) -> SizeResult:
-    """Generate one size and measure every step on it."""
+    """Generate one size and measure every step on it. A step that fails stops the
+    size: the result keeps the steps measured before it and names the failure in
+    `stopped` (a 1M run can stop after an hour; what it measured is still worth keeping)."""
     result = SizeResult(customers)
+    try:
+        _measure_size(result, work, as_of, seed, python, dbt, layer_runs_max, nightly_runs)
+    except StepFailed as failure:
+        result.stopped = str(failure)
+    return result
+
+
+def _measure_size(result: SizeResult, work: Path, as_of: str, seed: int, python: str, dbt: str,
+                  layer_runs_max: int, nightly_runs: int) -> None:
+    """bench_size's steps, in order; each measurement lands in `result` as it is taken."""
+    customers = result.customers
     size_dir = work / f"n{customers}"
     raw, logs, target = size_dir / "raw", size_dir / "logs", size_dir / "target"
     database = size_dir / "segmentation.duckdb"
@@ -261,8 +276,10 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     measure(GENERATE, [python, "-m", "segkit.generate", "--customers", str(customers),
                                      "--seed", str(seed), "--end-date", as_of, "--dirt", "all=0",
                                      "--out", str(raw)])
+    # the as_of of these runs is the one in --vars (the nightly runs set SEG_AS_OF
+    # themselves): a SEG_AS_OF left in the caller's environment would conflict with it
     env = {**os.environ, "SEG_RAW_PATH": str(raw), "SEG_DUCKDB_PATH": str(database),
-           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(size_dir / "dbt_logs")}
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(size_dir / "dbt_logs"), "SEG_AS_OF": ""}
     dbt_vars = ["--vars", json.dumps({"as_of": as_of})]
     no_tests = ["--exclude-resource-type", "test", "unit_test"]
     measure(FULL_BUILD, [dbt, "build", *no_tests, *dbt_vars], env)
@@ -290,13 +307,12 @@ def bench_size(customers: int, work: Path, as_of: str, seed: int, python: str, d
     print(f"  RFM agreement: {result.rfm_agreement}", flush=True)
     if nightly_runs:
         nightly_env = {**env, "DBT_TARGET_PATH": str(size_dir / "nightly_target")}
-        result.measurements.update(bench_nightly(
-            customers, size_dir, as_of, seed, python, dbt, nightly_env, run, nightly_runs))
+        bench_nightly(customers, size_dir, as_of, seed, python, dbt, nightly_env, run, nightly_runs,
+                      into=result.measurements)
         if (size_dir / NIGHTLY_RESULTS / "run_results.json").exists():
             result.slowest_nightly_models = slowest_models(size_dir / NIGHTLY_RESULTS)
             last_night = [label for label in runs if label.startswith(f"{NIGHTLY} #")][-1]
             result.peak_nodes[NIGHTLY] = peak_context(runs[last_night], size_dir / NIGHTLY_RESULTS)
-    return result
 
 
 def peak_context(measurement: Measurement, target_path: Path) -> tuple[float, list[str]]:
@@ -339,30 +355,49 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {customers:,} customers", flush=True)
         results.append(bench_size(customers, args.work, args.as_of, args.seed, python, dbt, args.layer_runs_max,
                                   args.nightly_runs))
-        table = markdown_table(results, info)
-        targets = targets_markdown(results[-1].customers, size_targets(results[-1]))
-        (args.out / "latest.md").write_text(table + _slowest_markdown(results[-1]) + "\n" + targets)
-        (args.out / "latest.json").write_text(json.dumps(
-            {"machine": info, "results": [
-                {"customers": r.customers, "rfm_agreement": r.rfm_agreement, "slowest_models": r.slowest_models,
-                 "slowest_nightly_models": r.slowest_nightly_models,
-                 "layer_seconds_in_build": r.layer_seconds_in_build,
-                 "peak_nodes": {label: {"sampled_peak_mib": mib, "running": nodes}
-                                for label, (mib, nodes) in r.peak_nodes.items()},
-                 "targets": [{"target": t.name, "limit": t.limit, "unit": t.unit, "measured": value}
-                             for t, value in size_targets(r)],
-                 "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
-            indent=2))
-        plot(results, args.out / "latest.png")
+        write_results(results, info, args.out)
+        if results[-1].stopped:
+            break
     print()
-    print(markdown_table(results, info))
-    print(_slowest_markdown(results[-1]))
-    print(targets_markdown(results[-1].customers, size_targets(results[-1])))
+    print(results_markdown(results, info))
+    if results[-1].stopped:
+        print(f"The bench stopped; {args.out / 'latest.md'} keeps the steps measured before it.")
+        return 2
     disagree = [r.customers for r in results if any(r.rfm_agreement.values())]
     if disagree:
         print(f"RFM numbers disagree at sizes {disagree}: the comparison is not fair until fixed.")
         return 1
     return 0
+
+
+def results_markdown(results: list[SizeResult], info: dict[str, str]) -> str:
+    """latest.md: the table of every size, where the last size stopped (if it did), its
+    slowest nodes and memory peaks, and its targets."""
+    last = results[-1]
+    stopped = ""
+    if last.stopped:
+        stopped = (f"\n**Stopped at {last.customers:,} customers**, the steps after it did not run: "
+                   f"{last.stopped}\n")
+    return (markdown_table(results, info) + stopped + _slowest_markdown(last) + "\n"
+            + targets_markdown(last.customers, size_targets(last)))
+
+
+def write_results(results: list[SizeResult], info: dict[str, str], out: Path) -> None:
+    """latest.md, latest.json and latest.png under `out`, rewritten after every size."""
+    (out / "latest.md").write_text(results_markdown(results, info))
+    (out / "latest.json").write_text(json.dumps(
+        {"machine": info, "results": [
+            {"customers": r.customers, "stopped": r.stopped, "rfm_agreement": r.rfm_agreement,
+             "slowest_models": r.slowest_models,
+             "slowest_nightly_models": r.slowest_nightly_models,
+             "layer_seconds_in_build": r.layer_seconds_in_build,
+             "peak_nodes": {label: {"sampled_peak_mib": mib, "running": nodes}
+                            for label, (mib, nodes) in r.peak_nodes.items()},
+             "targets": [{"target": t.name, "limit": t.limit, "unit": t.unit, "measured": value}
+                         for t, value in size_targets(r)],
+             "measurements": {k: asdict(v) for k, v in r.measurements.items()}} for r in results]},
+        indent=2))
+    plot(results, out / "latest.png")
 
 
 def _slowest_markdown(result: SizeResult) -> str:

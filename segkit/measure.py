@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class StepFailed(RuntimeError):
+    """A measured command exited with a non-zero status (the message names the step,
+    the command and its log)."""
+
+
 @dataclass(frozen=True)
 class Measurement:
     """Wall time and peak resident memory of one finished command; with sampling, the
@@ -92,7 +97,7 @@ def run_measured(label: str, command: list[str], env: dict[str, str] | None = No
     process.returncode = returncode
     if returncode != 0:
         where = f"; see {log_path}" if log_path else ""
-        raise RuntimeError(f"{label}: {' '.join(command)} exited with {returncode}{where}")
+        raise StepFailed(f"{label}: {' '.join(command)} exited with {returncode}{where}")
     peak_at, peak_mib = max(samples, key=lambda s: s[1]) if samples else (None, None)
     # Linux reports ru_maxrss in KiB.
     return Measurement(label, wall, usage.ru_maxrss / 1024.0, returncode, peak_at, peak_mib)

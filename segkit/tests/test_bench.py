@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from segkit.bench import FLOOR, FULL_BUILD, PANDAS_FULL, RFM_PATH, SizeResult, markdown_table, ratio, size_targets
+from segkit.bench import (
+    FLOOR, FULL_BUILD, GENERATE, PANDAS_FULL, RFM_PATH, SizeResult, bench_size, markdown_table, ratio,
+    results_markdown, size_targets, write_results,
+)
 from segkit.bench_nightly import (
-    ASSIGN_FIRST, ASSIGN_ONLY, NIGHTLY, median_measurement, summarise_assignment, targets_markdown,
+    ASSIGN_FIRST, ASSIGN_ONLY, FULL_BEFORE_NIGHT, GENERATE_TIMELINE, NIGHTLY, bench_nightly, median_measurement,
+    summarise_assignment, targets_markdown,
 )
 from segkit.bench_recipes import compare_rfm, floor_rfm, pandas_kmeans, pandas_rfm
-from segkit.measure import Measurement, run_measured
+from segkit.measure import Measurement, StepFailed, run_measured
 
 
 @pytest.fixture()
@@ -97,7 +103,7 @@ def test_run_measured_reports_time_and_child_memory(tmp_path: Path) -> None:
 
 
 def test_run_measured_raises_on_failure() -> None:
-    with pytest.raises(RuntimeError, match="exited with 3"):
+    with pytest.raises(StepFailed, match="exited with 3"):
         run_measured("fails", [sys.executable, "-c", "raise SystemExit(3)"])
 
 
@@ -149,9 +155,10 @@ def test_assignment_sets_the_first_run_apart_and_takes_the_median_of_the_rest() 
     # the first run re-parses the project (slow); the median of the rest is the figure
     runs = [Measurement(f"a #{i}", seconds, peak, 0)
             for i, (seconds, peak) in enumerate([(12.0, 700.0), (6.0, 650.0), (7.0, 800.0), (5.0, 600.0)])]
+    runs[0] = Measurement("a #0", 12.0, 700.0, 0, peak_sampled_at=1.5, peak_sampled_mib=690.0)
     summary = summarise_assignment(runs)
     first, repeated = summary[ASSIGN_FIRST], summary[ASSIGN_ONLY]
-    assert (first.label, first.wall_seconds, first.peak_rss_mib) == (ASSIGN_FIRST, 12.0, 700.0)
+    assert first == Measurement(ASSIGN_FIRST, 12.0, 700.0, 0, peak_sampled_at=1.5, peak_sampled_mib=690.0)
     assert (repeated.label, repeated.wall_seconds, repeated.peak_rss_mib) == (ASSIGN_ONLY, 6.0, 800.0)
     with pytest.raises(ValueError, match="at least 2"):
         summarise_assignment(runs[:1])
@@ -264,3 +271,73 @@ def test_machine_info_names_the_duckdb_memory_cap(monkeypatch: pytest.MonkeyPatc
     assert machine_info()["duckdb_memory_limit"] == "2.5GB"
     monkeypatch.delenv(MEMORY_LIMIT_VARIABLE)
     assert machine_info()["duckdb_memory_limit"] == "the profile's default"
+
+
+@pytest.fixture()
+def failing_dbt(tmp_path: Path) -> str:
+    """A stand-in for dbt that fails whatever it is asked."""
+    script = tmp_path / "dbt"
+    script.write_text("#!/bin/sh\nexit 1\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_failed_step_stops_the_size_and_keeps_what_was_measured(tmp_path: Path, failing_dbt: str) -> None:
+    # the generator runs, the full build fails
+    result = bench_size(30, tmp_path / "work", "2026-10-31", 7, sys.executable, failing_dbt, 0, 1)
+    assert list(result.measurements) == [GENERATE]
+    assert result.stopped is not None and result.stopped.startswith(f"{FULL_BUILD}: ")
+    assert "exited with 1" in result.stopped
+    info = {"cores": "2", "memory_gib": "23.4", "python": "3.11", "duckdb": "2.0", "duckdb_memory_limit": "3GB"}
+    write_results([result], info, tmp_path)
+    text = (tmp_path / "latest.md").read_text()
+    assert text == results_markdown([result], info)
+    assert f"**Stopped at 30 customers**, the steps after it did not run: {result.stopped}" in text
+    assert f"| {GENERATE} | " in text and f"| {FULL_BUILD} | " not in text
+    assert "| nightly run, models only | 30.0 s | n/a | not measured |" in text
+    saved = json.loads((tmp_path / "latest.json").read_text())["results"][0]
+    assert saved["stopped"] == result.stopped and list(saved["measurements"]) == [GENERATE]
+
+
+def test_a_complete_size_has_no_stop_line() -> None:
+    result = SizeResult(1000, measurements={FULL_BUILD: Measurement(FULL_BUILD, 20.0, 100.0, 0)})
+    info = {"cores": "2", "memory_gib": "23.4", "python": "3.11", "duckdb": "2.0", "duckdb_memory_limit": "3GB"}
+    assert "Stopped" not in results_markdown([result], info)
+
+
+def test_the_nightly_measurements_taken_before_a_failure_are_kept(tmp_path: Path, failing_dbt: str) -> None:
+    # the one-day timeline is generated, the build before the night fails
+    kept: dict[str, Measurement] = {}
+    with pytest.raises(StepFailed, match="exited with 1"):
+        bench_nightly(30, tmp_path / "size", "2026-10-31", 7, sys.executable, failing_dbt, dict(os.environ),
+                      lambda label, command, env: run_measured(label, command, env=env), 1, into=kept)
+    assert list(kept) == [GENERATE_TIMELINE]
+    assert FULL_BEFORE_NIGHT not in kept
+
+
+def test_every_night_starts_from_the_parse_the_night_before_left(tmp_path: Path) -> None:
+    # a stand-in dbt that notes, per call, its command, SEG_AS_OF and the saved parse it
+    # found (the SEG_AS_OF of the call that saved it), then saves its own and creates
+    # the database file the bench copies
+    target, calls = tmp_path / "target", tmp_path / "calls.txt"
+    saved = target / "partial_parse.msgpack"
+    script = tmp_path / "dbt"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"if [ -e {saved} ]; then found=$(cat {saved}); else found=none; fi\n"
+        f"echo \"$1 $SEG_AS_OF $found\" >> {calls}\n"
+        f"mkdir -p {target} && echo \"$SEG_AS_OF\" > {saved} && touch \"$SEG_DUCKDB_PATH\"\n"
+    )
+    script.chmod(0o755)
+    env = {**os.environ, "DBT_TARGET_PATH": str(target)}
+    results = bench_nightly(30, tmp_path / "size", "2026-10-31", 7, sys.executable, str(script), env,
+                            lambda label, command, env: run_measured(label, command, env=env), 2)
+    assert calls.read_text().split("\n")[:-1] == [
+        # the build before the night, as of the backfill date
+        "build 2026-10-30 none",
+        # both nights as of the night, each from the parse the build before left
+        "build 2026-10-31 2026-10-30", "build 2026-10-31 2026-10-30",
+        # the assignment runs as of the night, after the last night's parse
+        "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31"]
+    assert {GENERATE_TIMELINE, FULL_BEFORE_NIGHT, NIGHTLY, ASSIGN_FIRST, ASSIGN_ONLY} <= set(results)
+    assert not list((tmp_path / "size").glob("*partial_parse*"))
