@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 from dataclasses import asdict, dataclass, field
@@ -262,7 +263,7 @@ def _measure_size(result: SizeResult, work: Path, as_of: str, seed: int, python:
     runs: dict[str, Measurement] = {}
 
     def run(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
-        log_name = label.split(" (")[0].replace(" ", "_").replace("/", "_").replace("#", "run")
+        log_name = step_log_name(label)
         print(f"  {label} ...", flush=True)
         m = run_measured(label, command, env=env, log_path=str(logs / f"{log_name}.log"),
                          sample_every=MEMORY_SAMPLE_SECONDS if command[0] == dbt else None)
@@ -313,6 +314,14 @@ def _measure_size(result: SizeResult, work: Path, as_of: str, seed: int, python:
             result.slowest_nightly_models = slowest_models(size_dir / NIGHTLY_RESULTS)
             last_night = [label for label in runs if label.startswith(f"{NIGHTLY} #")][-1]
             result.peak_nodes[NIGHTLY] = peak_context(runs[last_night], size_dir / NIGHTLY_RESULTS)
+
+
+def step_log_name(label: str) -> str:
+    """The log file name (no suffix) of a step: its label without the parenthesised
+    part, with the run number kept, so repeated runs of a step keep a log each
+    ("nightly dbt build (one more day) #2" -> "nightly_dbt_build_run2")."""
+    name = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.replace("#", "run")).strip("_")
 
 
 def peak_context(measurement: Measurement, target_path: Path) -> tuple[float, list[str]]:

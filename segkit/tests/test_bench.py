@@ -12,7 +12,7 @@ import pytest
 
 from segkit.bench import (
     FLOOR, FULL_BUILD, GENERATE, PANDAS_FULL, RFM_PATH, SizeResult, bench_size, markdown_table, ratio,
-    results_markdown, size_targets, write_results,
+    results_markdown, size_targets, step_log_name, write_results,
 )
 from segkit.bench_nightly import (
     ASSIGN_FIRST, ASSIGN_ONLY, FULL_BEFORE_NIGHT, GENERATE_TIMELINE, NIGHTLY, bench_nightly, median_measurement,
@@ -341,3 +341,11 @@ def test_every_night_starts_from_the_parse_the_night_before_left(tmp_path: Path)
         "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31"]
     assert {GENERATE_TIMELINE, FULL_BEFORE_NIGHT, NIGHTLY, ASSIGN_FIRST, ASSIGN_ONLY} <= set(results)
     assert not list((tmp_path / "size").glob("*partial_parse*"))
+
+
+def test_every_run_of_a_step_keeps_a_log_of_its_own() -> None:
+    names = [step_log_name(f"{NIGHTLY} #{run}") for run in (1, 2, 3)]
+    assert names == ["nightly_dbt_build_run1", "nightly_dbt_build_run2", "nightly_dbt_build_run3"]
+    assert step_log_name(FULL_BUILD) == "dbt_build"
+    assert step_log_name("floor query (raw Parquet to RFM)") == "floor_query"
+    assert step_log_name("dbt layer: staging") == "dbt_layer_staging"
