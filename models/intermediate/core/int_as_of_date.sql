@@ -1,6 +1,7 @@
 {#- The single date every feature and segment is computed as of (inclusive).
-    as_of() when set (var as_of or the environment variable SEG_AS_OF); otherwise the latest order date (any status) or web/app
-    event date in the data, so a build on the same data always gives the same answer.
+    as_of() when set (var as_of or the environment variable SEG_AS_OF); otherwise
+    the latest order date (any status) or web/app event date in the data, so a
+    build on the same data always gives the same answer.
     Reads the orders and events only when as_of is unset (decided when the
     project is parsed): with a fixed as_of, nothing that needs the date waits for
     the staging of the web events. -#}
