@@ -7,22 +7,29 @@
     forget_stale_rows(); its `typed` CTE reads the raw rows through
     delivered_source_ctes(), which restricts them on incremental runs. A run:
       1. reads the watermark, the greatest `_loaded_at` stored (delivery_watermark);
-      2. finds the delivered keys: the natural keys of raw rows loaded at or after
-         the watermark, or without a valid `_loaded_at` (re-read every run: their
-         load time cannot say whether they are new);
-      3. recomputes every raw row of those keys (whatever their load time), plus
-         the delivered rows without a key (always 'rejected', alone);
+      2. types and validates the delivered raw rows: those loaded at or after the
+         watermark, or without a valid `_loaded_at` (re-read every run: their load
+         time cannot say whether they are new); their natural keys are the
+         delivered keys;
+      3. adds the older rows of those keys, loaded before the watermark, from the
+         stored table, where they are already typed and validated
+         (record_outcome_ctes: `stored_versions`), and decides every row's outcome
+         again; the base models whose stored rows the erasure hook blanks (CRM
+         customers, orders: reread_erased) read the older rows from the raw files
+         instead, with those of the keys the hook blanked;
       4. replaces the stored rows of those keys, and the stored copies of the
          key-less rows it read again, by the result
          (get_incremental_replace_delivered_keys_sql).
-    The outcome of a row depends only on the rows of its key (record_outcome()), so
-    the table stays equal to a full rebuild; re-reading the rows at the watermark
-    itself makes a repeated run harmless. A build whose as_of load cut-off lies at
-    or before the watermark (a past as_of on a database that knows later rows)
-    empties the table first and rebuilds it whole (the pre-hook).
+    The outcome of a row depends only on the rows of its key (record_outcome()), and
+    a stored row is what the model computed from its raw row, so the table stays
+    equal to a full rebuild; re-reading the rows at the watermark itself makes a
+    repeated run harmless. A build whose as_of load cut-off lies at or before the
+    watermark (a past as_of on a database that knows later rows) empties the table
+    first and rebuilds it whole (the pre-hook).
     Assumes what the raw contract says: a delivery's `_loaded_at` is its load time,
     so rows delivered later carry a later one; a delivery removed or rewritten in
-    place needs `dbt build --full-refresh` (docs/staging.md). -#}
+    place, or a change to a base model's typing or validation (a var such as
+    web_event_types), needs `dbt build --full-refresh` (docs/staging.md). -#}
 
 {#- The greatest load time stored in the incremental model being built
     (loaded_watermark of `loaded_at`), as a SQL timestamp literal, read when the
@@ -117,26 +124,49 @@
 {%- endmacro %}
 
 {#- The CTE a base model's `typed` CTE reads instead of `source_cte`:
-    `delivered_source`, the raw rows to recompute (see above). On a full build, or
+    `delivered_source`, the raw rows to type (see above). On a full build, or
     without a watermark, every raw row (a pass-through, inlined). On an incremental
-    run, every raw row of the delivered keys and the delivered rows without a key,
-    found on the raw rows before anything is typed: the key and the load time are
-    the only columns computed for every raw row, the rest only for the few
-    thousand rows kept (the filter is a mark join that DuckDB does not push below
-    the typing; at 1M customers the nightly select of base_web__events took 8.2 s
-    filtering typed rows, 4.5 s filtering raw ones). Kept once
-    (materialized_cte()): record_outcome_ctes() reads the typed rows three times.
+    run the rows loaded at or after the watermark or without a valid load time,
+    found on the raw rows before anything is typed (only the load time is computed
+    for every raw row), and `delivered_keys`, their natural keys; the older rows of
+    those keys come from the stored table (record_outcome_ctes). With
+    reread_erased, `delivered_source` is instead every raw row of the delivered
+    keys and of the keys whose stored rows the erasure hook blanked (whatever
+    their load time: the stored copies may be blanked), plus the delivered rows
+    without a key. Kept once (materialized_cte()): record_outcome_ctes() reads the
+    typed rows three times. At 1M customers the nightly select of
+    base_web__events took 8.8 s reading the older rows from the raw files (every
+    raw key trimmed and looked up) and 4.5 s reading them from the stored table
+    (lab, the bench's nightly database, same rows: except all both ways 0).
     Arguments: the raw rows' CTE; the natural key's stored column name; the same
     key computed from raw columns exactly as `typed` computes it (raw_key); the
     load time computed from raw columns as `typed` computes `_loaded_at`
-    (loaded_at); reread_erased also recomputes the keys whose stored rows the
-    erasure hook blanked. -#}
+    (loaded_at); reread_erased (pass the same to record_outcome_ctes). -#}
 {% macro delivered_source_ctes(source_cte, natural_key, raw_key, loaded_at, reread_erased=false) -%}
 {%- set watermark = segmentation.delivery_watermark(['is_pii_erased'] if reread_erased else []) -%}
+{%- set is_delivered -%}
+    ({{ loaded_at }} is null or {{ loaded_at }} >= {{ watermark }})
+{%- endset -%}
 {%- if watermark is none %}
 delivered_source as {{ segmentation.inline_cte() }} (
 
     select * from {{ source_cte }}
+
+),
+{%- elif not reread_erased %}
+delivered_source as {{ segmentation.materialized_cte() }} (
+
+    select {{ source_cte }}.*
+    from {{ source_cte }}
+    where {{ is_delivered }}
+
+),
+
+delivered_keys as (
+
+    select distinct {{ raw_key }} as delivered_key
+    from delivered_source
+    where {{ raw_key }} is not null
 
 ),
 {%- else %}
@@ -146,15 +176,13 @@ delivered_keys as (
     from {{ source_cte }}
     where
         {{ raw_key }} is not null
-        and ({{ loaded_at }} is null or {{ loaded_at }} >= {{ watermark }})
-    {%- if reread_erased %}
+        and {{ is_delivered }}
     union
     -- rows the erasure hook blanked: a full rebuild reads their raw values before
     -- erasing them again, and identity resolution must see the same
     select {{ natural_key }}
     from {{ this }}
     where is_pii_erased
-    {%- endif %}
 
 ),
 
@@ -164,13 +192,33 @@ delivered_source as {{ segmentation.materialized_cte() }} (
     from {{ source_cte }}
     where
         {{ raw_key }} in (select delivered_key from delivered_keys)
-        or (
-            {{ raw_key }} is null
-            and ({{ loaded_at }} is null or {{ loaded_at }} >= {{ watermark }})
-        )
+        or ({{ raw_key }} is null and {{ is_delivered }})
 
 ),
 {%- endif %}
+{%- endmacro %}
+
+{#- The older rows of the delivered keys, from the stored table (loaded before the
+    watermark; those at or after it, or without a load time, are in
+    delivered_source already), with the columns of the model's validated rows:
+    every stored column but the four record_outcome_ctes() adds. Rendered by
+    record_outcome_ctes() on an incremental run of a base model without
+    reread_erased; `watermark` is delivery_watermark()'s literal. -#}
+{% macro stored_versions_cte(natural_key, watermark) -%}
+{%- set outcome_columns = ['has_several_raw_rows', 'copy_number', 'is_exact_copy', 'record_outcome'] -%}
+{%- set columns = [] -%}
+{%- for column in adapter.get_columns_in_relation(this) if column.name | lower not in outcome_columns -%}
+    {%- do columns.append(adapter.quote(column.name)) -%}
+{%- endfor %}
+stored_versions as {{ segmentation.materialized_cte() }} (
+
+    select {{ columns | join(', ') }}
+    from {{ this }}
+    where
+        {{ natural_key }} in (select delivered_key from delivered_keys)
+        and _loaded_at < {{ watermark }}
+
+),
 {%- endmacro %}
 
 {#- Fails compilation when a base model (a model calling record_outcome_ctes())

@@ -49,14 +49,33 @@
     recomputing the row-local casts is cheaper than spilling a copy of every raw
     row. The macro checks this itself (assert_ctes_inlined): a base model whose CTE
     before this call lacks inline_cte() fails to compile, naming the CTE.
-    On an incremental run of a base model the raw rows are first restricted to
-    those of the keys the new delivery touched, and, with reread_erased, of the
-    keys whose stored rows the erasure hook blanked: the model's `typed` CTE reads
-    them through delivered_source_ctes() (macros/staging/delivered_rows.sql), which
-    the macro checks (assert_reads_delivered_source). -#}
-{% macro record_outcome_ctes(validated_cte, natural_key, version_order) -%}
+    On an incremental run of a base model the model's `typed` CTE reads only the
+    delivered raw rows, through delivered_source_ctes()
+    (macros/staging/delivered_rows.sql), which the macro checks
+    (assert_reads_delivered_source); the macro then adds the older rows of the
+    delivered keys from the stored table (`stored_versions`, already validated:
+    stored_versions_cte()) before deciding the outcomes. Pass reread_erased as to
+    delivered_source_ctes() (checked by assert_same_reread_erased): those models
+    read the older rows from the raw files instead, since the erasure hook blanks
+    stored rows. -#}
+{% macro record_outcome_ctes(validated_cte, natural_key, version_order, reread_erased=false) -%}
 {%- do segmentation.assert_ctes_inlined() -%}
 {%- do segmentation.assert_reads_delivered_source() -%}
+{%- do segmentation.assert_same_reread_erased(reread_erased) -%}
+{%- set watermark = none if reread_erased else segmentation.delivery_watermark() -%}
+{%- if watermark is not none %}
+{{ segmentation.stored_versions_cte(natural_key, watermark) }}
+
+{{ validated_cte }}_and_stored as {{ segmentation.inline_cte() }} (
+
+    select * from {{ validated_cte }}
+    union all
+    select * from stored_versions
+
+),
+{%- set validated_cte = validated_cte ~ '_and_stored' %}
+{%- endif %}
+
 keys_with_several_rows as (
 
     select {{ natural_key }} as repeated_key
@@ -157,6 +176,22 @@ final as (
             model.name ~ ': the CTEs before record_outcome_ctes() must be declared `name as '
             ~ '{{ segmentation.inline_cte() }} (` (macros/staging/record_outcome.sql); missing: '
             ~ missing | join(', ')
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Fails compilation when the current model passes reread_erased=true to one of
+    delivered_source_ctes() and record_outcome_ctes() and not to the other:
+    record_outcome_ctes() would add the stored older rows to the raw older rows
+    delivered_source_ctes() already read (every older version twice), or miss
+    them. Read on the raw code, as assert_reads_delivered_source. -#}
+{% macro assert_same_reread_erased(reread_erased) -%}
+    {%- set raw_code = model.raw_code if model is mapping and 'raw_code' in model else '' -%}
+    {%- set calls = modules.re.findall('reread_erased\\s*=\\s*true', raw_code | lower) | length -%}
+    {%- if raw_code and calls != (2 if reread_erased else 0) -%}
+        {%- do exceptions.raise_compiler_error(
+            model.name ~ ': pass reread_erased=true to both delivered_source_ctes() and '
+            ~ 'record_outcome_ctes(), or to neither (macros/staging/record_outcome.sql)'
         ) -%}
     {%- endif -%}
 {%- endmacro %}

@@ -9,6 +9,11 @@ from one CTE of a copy of the project and expects `dbt parse` to fail naming it.
 Likewise every base model reads its raw rows through delivered_source_ctes(), which
 restricts a nightly run to the rows of the delivered keys before they are typed;
 the second test removes the call and expects `dbt parse` to fail.
+
+A base model whose stored rows the erasure hook blanks passes reread_erased=true to
+both delivered_source_ctes() and record_outcome_ctes(): with it on one only, the
+older versions of a delivered key would be read twice (raw and stored) or not at
+all. The third test drops it from one call and expects `dbt parse` to fail.
 """
 
 from __future__ import annotations
@@ -72,3 +77,19 @@ def test_incremental_base_model_without_delivered_source_fails_to_parse(tmp_path
     assert broken.returncode != 0
     assert "base_shop__orders" in broken.stdout
     assert "delivered_source_ctes" in broken.stdout
+
+
+REREAD = "version_order, reread_erased=true) }}"
+
+
+def test_reread_erased_on_one_call_only_fails_to_parse(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    model = project / BASE_MODEL
+    text = model.read_text()
+    assert text.count("reread_erased=true") == 2 and REREAD in text, "the fixture moved: update REREAD"
+
+    model.write_text(text.replace(REREAD, "version_order) }}"))
+    broken = parse(project)
+    assert broken.returncode != 0
+    assert "base_shop__orders" in broken.stdout
+    assert "reread_erased=true to both" in broken.stdout

@@ -98,7 +98,7 @@ validated as {{ segmentation.inline_cte() }} (
 
 ),
 
-{{ record_outcome_ctes('validated', 'order_id', version_order) }}
+{{ record_outcome_ctes('validated', 'order_id', version_order, reread_erased=true) }}
 
 -- the erasure hook (erase_deleted_persons_pii) sets is_pii_erased; such rows are
 -- read from the raw files again on every run (macros/staging/delivered_rows.sql)
