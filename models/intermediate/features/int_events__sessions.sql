@@ -98,12 +98,17 @@ versions as (
 
     ),
 
-    -- every event of those sessions, picked before they are attributed
+    -- every event of those sessions, picked before they are attributed: joined to
+    -- their distinct ids, which DuckDB does below the staged view's projection;
+    -- `in (subquery)`, or a join to the union itself, stayed above it, over all 49M
+    -- events (1M customers, nightly select alone: 4.1-4.6 s, 4.1 s and 3.7 s; the
+    -- same rows)
     staged_session_events as (
 
         select staged.*
-        from {{ ref('stg_web__events') }} as staged
-        where staged.session_id in (select session_id from sessions_to_process)
+        from (select distinct session_id from sessions_to_process) as picked
+        inner join {{ ref('stg_web__events') }} as staged
+            on picked.session_id = staged.session_id
 
     ),
 
