@@ -34,7 +34,35 @@ campaign_events as (
     where
         events.customer_id is not null
         and events.campaign is not null
-        and events.occurred_date <= as_of.as_of_date
+        -- the date as a scalar subquery of the model rather than the joined
+        -- column: the same rows, and at 1M customers DuckDB's plan for this
+        -- select took 3.7-4.1 s against 5.9-6.2 s with the joined column (a plan
+        -- difference measured, not explained)
+        and events.occurred_date <= (
+            select as_of_dates.as_of_date from {{ ref('int_as_of_date') }} as as_of_dates
+        )
+
+),
+
+-- one row per customer, session, campaign and day: every count below is a sum or a
+-- distinct count over these groups, and a campaign's first (last) event of a group
+-- is its first (last) touch there. At 1M customers the select took 7.7-8.0 s and
+-- 6.4 GB peak counting the 14.5M events directly, 4.2 s and 2.0 GB through the
+-- 3.6M groups (alone, three runs each; the same rows)
+campaign_groups as {{ segmentation.materialized_cte() }} (
+
+    select
+        customer_id,
+        session_id,
+        campaign,
+        occurred_date,
+        days_before_as_of,
+        count(*) as count_events,
+        min(occurred_at) as first_occurred_at,
+        max(occurred_at) as last_occurred_at
+
+    from campaign_events
+    group by customer_id, session_id, campaign, occurred_date, days_before_as_of
 
 ),
 
@@ -45,7 +73,7 @@ aggregated as (
     select
         customer_id,
         {%- for window_days in windows %}
-            sum(case when days_before_as_of < {{ window_days }} then 1 else 0 end)
+            sum(case when days_before_as_of < {{ window_days }} then count_events else 0 end)
                 as count_campaign_events_{{ window_days }}d,
             count(distinct case when days_before_as_of < {{ window_days }} then session_id end)
                 as count_campaign_sessions_{{ window_days }}d,
@@ -53,10 +81,10 @@ aggregated as (
         count(distinct campaign) as count_campaigns,
         min(occurred_date) as first_campaign_touch_date,
         max(occurred_date) as last_campaign_touch_date,
-        {{ first_by('campaign', ['occurred_at', 'campaign']) }} as first_touch_campaign,
-        {{ last_by('campaign', ['occurred_at', 'campaign']) }} as last_touch_campaign
+        {{ first_by('campaign', ['first_occurred_at', 'campaign']) }} as first_touch_campaign,
+        {{ last_by('campaign', ['last_occurred_at', 'campaign']) }} as last_touch_campaign
 
-    from campaign_events
+    from campaign_groups
     group by customer_id
 
 ),
