@@ -36,7 +36,7 @@ campaign_events as (
         and events.campaign is not null
         -- the date as a scalar subquery of the model rather than the joined
         -- column: the same rows, and at 1M customers DuckDB's plan for this
-        -- select took 3.7-4.1 s against 5.9-6.2 s with the joined column (a plan
+        -- select took 3.7-4.1 s against 5.6-6.2 s with the joined column (a plan
         -- difference measured, not explained)
         and events.occurred_date <= (
             select as_of_dates.as_of_date from {{ ref('int_as_of_date') }} as as_of_dates
@@ -46,8 +46,8 @@ campaign_events as (
 
 -- one row per customer, session, campaign and day: every count below is a sum or a
 -- distinct count over these groups, and a campaign's first (last) event of a group
--- is its first (last) touch there. At 1M customers the select took 7.7-8.0 s and
--- 6.4 GB peak counting the 14.5M events directly, 4.2 s and 2.0 GB through the
+-- is its first (last) touch there. At 1M customers the select took 7.0-7.5 s and
+-- 6.3 GB peak counting the 14.5M events directly, 3.8 s and 2.0 GB through the
 -- 3.6M groups (alone, three runs each; the same rows)
 campaign_groups as {{ segmentation.materialized_cte() }} (
 
