@@ -37,24 +37,34 @@
     build, on an empty table, or when the stored rows are stale
     (stored_rows_are_stale: for a base model the pre-hook forget_stale_rows()
     then empties the table, so the run rebuilds it whole). Base models use
-    `_loaded_at`; the event sessions their `source_loaded_at`. -#}
+    `_loaded_at`; the event sessions their `source_loaded_at`. Read once per
+    model compilation: the answer is kept in the compiling model's `model`
+    context (a dict dbt builds for each compilation, not the manifest's node),
+    so delivered_source_ctes() and record_outcome_ctes() share one answer. -#}
 {% macro delivery_watermark(required_columns=[], loaded_at='_loaded_at') -%}
     {#- unit tests have no stored table (`this` is none): they test the full build -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if segmentation.stored_rows_are_stale(required_columns, loaded_at) -%}
-        {{ return(none) }}
+    {%- set memo_key = 'segmentation_delivery_watermark|' ~ loaded_at ~ '|' ~ required_columns | join(',') -%}
+    {%- if model is mapping and memo_key in model -%}
+        {{ return(model[memo_key]) }}
     {%- endif -%}
-    {%- set query -%}
-        select {{ segmentation.timestamp_text(segmentation.loaded_watermark(loaded_at)) }}
-        from {{ this }}
-    {%- endset -%}
-    {%- set watermark = run_query(query).rows[0][0] -%}
-    {%- if watermark is none -%}
-        {{ return(none) }}
+    {%- set watermark = none -%}
+    {%- if not segmentation.stored_rows_are_stale(required_columns, loaded_at) -%}
+        {%- set query -%}
+            select {{ segmentation.timestamp_text(segmentation.loaded_watermark(loaded_at)) }}
+            from {{ this }}
+        {%- endset -%}
+        {%- set stored = run_query(query).rows[0][0] -%}
+        {%- if stored is not none -%}
+            {%- set watermark = "cast('" ~ stored ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+        {%- endif -%}
     {%- endif -%}
-    {{ return("cast('" ~ watermark ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {%- if model is mapping -%}
+        {%- do model.update({memo_key: watermark}) -%}
+    {%- endif -%}
+    {{ return(watermark) }}
 {%- endmacro %}
 
 {#- A timestamp as text with all six fractional digits, so that the watermark
@@ -128,8 +138,10 @@
     without a watermark, every raw row (a pass-through, inlined). On an incremental
     run the rows loaded at or after the watermark or without a valid load time,
     found on the raw rows before anything is typed (only the load time is computed
-    for every raw row), and `delivered_keys`, their natural keys; the older rows of
-    those keys come from the stored table (record_outcome_ctes). With
+    for every raw row), `delivered_keys`, their natural keys, and
+    `stored_versions`, the older rows of those keys from the stored table
+    (stored_versions_cte; record_outcome_ctes() adds them to the validated
+    rows). With
     reread_erased, `delivered_source` is instead every raw row of the delivered
     keys and of the keys whose stored rows the erasure hook blanked (whatever
     their load time: the stored copies may be blanked), plus the delivered rows
@@ -169,6 +181,8 @@ delivered_keys as (
     where {{ raw_key }} is not null
 
 ),
+
+{{ segmentation.stored_versions_cte(natural_key, watermark) }}
 {%- else %}
 delivered_keys as (
 
@@ -201,11 +215,12 @@ delivered_source as {{ segmentation.materialized_cte() }} (
 {#- The older rows of the delivered keys, from the stored table (loaded before the
     watermark; those at or after it, or without a load time, are in
     delivered_source already), with the columns of the model's validated rows:
-    every stored column but the four record_outcome_ctes() adds. Rendered by
-    record_outcome_ctes() on an incremental run of a base model without
-    reread_erased; `watermark` is delivery_watermark()'s literal. -#}
+    every stored column but those record_outcome_ctes() adds
+    (record_outcome_columns()). Rendered by delivered_source_ctes() on an
+    incremental run without reread_erased; `watermark` is delivery_watermark()'s
+    literal. -#}
 {% macro stored_versions_cte(natural_key, watermark) -%}
-{%- set outcome_columns = ['has_several_raw_rows', 'copy_number', 'is_exact_copy', 'record_outcome'] -%}
+{%- set outcome_columns = segmentation.record_outcome_columns() -%}
 {%- set columns = [] -%}
 {%- for column in adapter.get_columns_in_relation(this) if column.name | lower not in outcome_columns -%}
     {%- do columns.append(adapter.quote(column.name)) -%}
@@ -229,7 +244,7 @@ stored_versions as {{ segmentation.materialized_cte() }} (
     it; on a table it passes every row. Called by record_outcome_ctes(), so a new
     source cannot miss it. -#}
 {% macro assert_reads_delivered_source() -%}
-    {%- set raw_code = model.raw_code if model is mapping and 'raw_code' in model else '' -%}
+    {%- set raw_code = segmentation.model_raw_code() -%}
     {%- if raw_code and 'segmentation.delivered_source_ctes(' not in raw_code -%}
         {%- do exceptions.raise_compiler_error(
             model.name ~ ': a base model reads its raw rows through '

@@ -28,6 +28,12 @@
     {{ return(['kept', 'rejected', 'exact_duplicate', 'near_duplicate', 'superseded_version']) }}
 {%- endmacro %}
 
+{#- The columns record_outcome_ctes() adds to the validated rows, in lower case:
+    stored_versions_cte() leaves them out of the stored rows it reads back. -#}
+{% macro record_outcome_columns() -%}
+    {{ return(['has_several_raw_rows', 'copy_number', 'is_exact_copy', 'record_outcome']) }}
+{%- endmacro %}
+
 {#- The CTEs every base model ends with, after its `validated` CTE; the model then
     selects from `final`. Adds to every row:
       has_several_raw_rows  whether other raw rows carry the same natural key
@@ -53,19 +59,18 @@
     delivered raw rows, through delivered_source_ctes()
     (macros/staging/delivered_rows.sql), which the macro checks
     (assert_reads_delivered_source); the macro then adds the older rows of the
-    delivered keys from the stored table (`stored_versions`, already validated:
-    stored_versions_cte()) before deciding the outcomes. Pass reread_erased as to
-    delivered_source_ctes() (checked by assert_same_reread_erased): those models
-    read the older rows from the raw files instead, since the erasure hook blanks
-    stored rows. -#}
+    delivered keys from the stored table (`stored_versions`, already validated,
+    rendered by delivered_source_ctes(): stored_versions_cte()) before deciding
+    the outcomes. Pass reread_erased as to delivered_source_ctes() (checked by
+    assert_same_reread_erased): those models read the older rows from the raw
+    files instead, since the erasure hook blanks stored rows. -#}
 {% macro record_outcome_ctes(validated_cte, natural_key, version_order, reread_erased=false) -%}
 {%- do segmentation.assert_ctes_inlined() -%}
 {%- do segmentation.assert_reads_delivered_source() -%}
 {%- do segmentation.assert_same_reread_erased(reread_erased) -%}
-{%- set watermark = none if reread_erased else segmentation.delivery_watermark() -%}
-{%- if watermark is not none %}
-{{ segmentation.stored_versions_cte(natural_key, watermark) }}
-
+{#- delivered_source_ctes() rendered `stored_versions` on the same condition
+    (the watermark is read once per compilation) -#}
+{%- if not reread_erased and segmentation.delivery_watermark() is not none %}
 {{ validated_cte }}_and_stored as {{ segmentation.inline_cte() }} (
 
     select * from {{ validated_cte }}
@@ -164,7 +169,7 @@ final as (
     a copy of every raw row (83 s -> 47 s for base_web__events at 1M customers). The
     rule is checked here rather than kept by hand, so a new source cannot miss it. -#}
 {% macro assert_ctes_inlined() -%}
-    {%- set raw_code = model.raw_code if model is mapping and 'raw_code' in model else '' -%}
+    {%- set raw_code = segmentation.model_raw_code() -%}
     {%- set head = raw_code.split('record_outcome_ctes(')[0] -%}
     {%- set cte_headers = modules.re.findall('(?m)^[ \\t]*([a-z_][a-z0-9_]*)[ \\t]+as[ \\t]+([^\\n]*?)\\($', head) -%}
     {%- set missing = [] -%}
@@ -180,13 +185,21 @@ final as (
     {%- endif -%}
 {%- endmacro %}
 
+{#- The current model's raw code (its SQL before Jinja), or '' where there is no
+    model (an operation) or no raw code: what the compile-time checks
+    (assert_ctes_inlined, assert_reads_delivered_source,
+    assert_same_reread_erased) read. -#}
+{% macro model_raw_code() -%}
+    {{ return(model.raw_code if model is mapping and 'raw_code' in model else '') }}
+{%- endmacro %}
+
 {#- Fails compilation when the current model passes reread_erased=true to one of
     delivered_source_ctes() and record_outcome_ctes() and not to the other:
     record_outcome_ctes() would add the stored older rows to the raw older rows
     delivered_source_ctes() already read (every older version twice), or miss
     them. Read on the raw code, as assert_reads_delivered_source. -#}
 {% macro assert_same_reread_erased(reread_erased) -%}
-    {%- set raw_code = model.raw_code if model is mapping and 'raw_code' in model else '' -%}
+    {%- set raw_code = segmentation.model_raw_code() -%}
     {%- set calls = modules.re.findall('reread_erased\\s*=\\s*true', raw_code | lower) | length -%}
     {%- if raw_code and calls != (2 if reread_erased else 0) -%}
         {%- do exceptions.raise_compiler_error(

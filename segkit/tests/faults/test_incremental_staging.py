@@ -20,10 +20,14 @@ Only the staging models are built (the erasure hook's re-read is covered by
 
 Separately, without as_of (no load cut-off), a delivered row claiming a load time
 far in the future must not hide the deliveries that follow it (loaded_watermark).
+A nightly run reads each base model's watermark once (delivered_source_ctes() and
+record_outcome_ctes() share delivery_watermark()'s answer), as its dbt log shows.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +87,23 @@ def assert_same_base_tables(nightly: Build, fresh: Build) -> None:
         )
 
 
+def watermark_reads(build: Build) -> Counter[str]:
+    """How often each model ran the watermark query (loaded_watermark of `_loaded_at`)
+    in the build's last dbt invocation, read from its dbt.log: a logged query's
+    header line names its model, the query's lines follow."""
+    log = (build.folder / "logs" / "dbt.log").read_text()
+    last_invocation = log.rsplit("Running with dbt", 1)[-1]
+    reads: Counter[str] = Counter()
+    model = None
+    for line in last_invocation.splitlines():
+        header = re.search(r"On model\.segmentation\.(\w+):", line)
+        if header:
+            model = header.group(1)
+        elif model and "max(case when _loaded_at <=" in line:
+            reads[model] += 1
+    return reads
+
+
 def build_as_of(folder: Path, raw: Path, as_of: str | None) -> Build:
     dbt_vars = {"as_of": as_of} if as_of else None
     result = dbt_build(folder, raw, command="run", args=STAGING, dbt_vars=dbt_vars)
@@ -121,6 +142,7 @@ def test_nightly_run_equals_a_fresh_build(
         "where record_outcome = 'kept' and page_path = '/late/version'"
     )
     assert kept == [("/late/version",)]
+    assert watermark_reads(nightly) == Counter({model: 1 for model in BASE_MODELS})
 
 
 def test_repeated_run_changes_nothing(
