@@ -42,19 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import (
-    adjusted_rand_score,
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    silhouette_score,
-)
-from sklearn.mixture import GaussianMixture
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
+
+# scikit-learn and scipy.optimize are imported inside the functions that fit: an
+# assignment with the stored model (`cluster_refit: never`, or a model that is not
+# stale) needs only numpy, pandas and cdist, and importing them cost about 0.5
+# CPU-seconds in every such run (README, "Against the targets": assignment only).
 
 CENTROID_ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm")
 MISSING_CATEGORY = "__missing__"
@@ -315,6 +309,8 @@ def fit_projection(
         )
     if count_distinct(scaled) < MIN_ROWS_FOR_PCA:
         return fallback_projection(scaled, encoded_features, min(n_components, scaled.shape[1]), kind)
+    from sklearn.decomposition import PCA
+
     n_components = min(n_components, scaled.shape[1], scaled.shape[0])
     pca = PCA(n_components=n_components, random_state=seed).fit(scaled)
     # Fix each component's sign (largest loading positive) so reruns give the same axes.
@@ -419,6 +415,8 @@ def dbscan_eps(points: np.ndarray, min_samples: int) -> float:
     """eps at the knee of the sorted distances to each point's min_samples-th neighbour.
     0 when the knee is at distance 0 (at least min_samples identical points around
     it): DBSCAN needs eps > 0, so evaluate_dbscan then skips DBSCAN and says why."""
+    from sklearn.neighbors import NearestNeighbors
+
     neighbours = NearestNeighbors(n_neighbors=min(min_samples, len(points))).fit(points)
     k_distances = np.sort(neighbours.kneighbors(points)[0][:, -1])
     return float(k_distances[find_knee(k_distances, increasing=True)])
@@ -428,6 +426,8 @@ def gap_statistic(
     points: np.ndarray, k_values: list[int], references: int, seed: int
 ) -> pd.DataFrame:
     """Tibshirani's gap: E*[log W_k] on uniform boxes minus log W_k, with its standard error."""
+    from sklearn.cluster import KMeans
+
     rng = np.random.default_rng(seed)
     low, high = points.min(axis=0), points.max(axis=0)
     boxes = [rng.uniform(low, high, size=points.shape) for _ in range(references)]
@@ -451,6 +451,9 @@ def fit_partition(
     algorithm: str, k: int, points: np.ndarray, config: ClusterConfig, seed: int
 ) -> tuple[np.ndarray, np.ndarray | None, object]:
     """Labels, centroids (None without centroids) and the fitted estimator."""
+    from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
+    from sklearn.mixture import GaussianMixture
+
     if algorithm == "kmeans":
         estimator = KMeans(n_clusters=k, n_init=config.n_init, random_state=seed).fit(points)
         return estimator.labels_, estimator.cluster_centers_, estimator
@@ -481,6 +484,8 @@ def score_partition(
 ) -> dict:
     """Every diagnostic of one partition; silhouette and Dunn on the rows in `subset`,
     whose pairwise distances are precomputed once per point set."""
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     if len(np.unique(labels)) < 2:
         return {"inertia": within_cluster_sum_of_squares(points, labels)}
     sampled_labels = labels[subset]
@@ -615,6 +620,8 @@ def evaluate_dbscan(
             "eps would be 0: the knee of the k-distance curve is at distance 0 (at least"
             f" {config.dbscan_min_samples} customers share identical features); DBSCAN needs eps > 0"
         )}
+    from sklearn.cluster import DBSCAN
+
     labels = DBSCAN(eps=eps, min_samples=config.dbscan_min_samples).fit_predict(points)
     k = len(set(labels) - {-1})
     noise_share = float((labels == -1).mean())
@@ -720,6 +727,8 @@ def bootstrap_stability(
     points: np.ndarray, algorithm: str, k: int, labels: np.ndarray, config: ClusterConfig
 ) -> float:
     """Mean adjusted Rand index between the fit and refits on bootstrap resamples."""
+    from sklearn.metrics import adjusted_rand_score
+
     rng = np.random.default_rng(config.seed)
     scores = []
     for round_number in range(config.bootstrap_rounds):
@@ -759,6 +768,8 @@ def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame, highest_id_
     k grew, the extra clusters get ids never used before: above every previous id and
     above ``highest_id_used`` (the highest id of every model version so far).
     """
+    from scipy.optimize import linear_sum_assignment
+
     previous_ids = previous["cluster_id"].to_numpy(dtype="int64")
     previous_points = previous.drop(columns="cluster_id").to_numpy(dtype=float)
     rows, columns = linear_sum_assignment(cdist(centroids, previous_points, "sqeuclidean"))

@@ -3,7 +3,11 @@ reused, lineage at a refit, and run_life_cycle over successive builds."""
 
 import dataclasses
 import datetime as dt
+import subprocess
+import sys
+import textwrap
 import warnings
+from pathlib import Path
 
 import cluster_fit as cf
 import duckdb
@@ -97,6 +101,34 @@ def test_next_day_assigns_with_the_stored_model(first):
     for record_type in cf.MODEL_RECORD_TYPES:
         pd.testing.assert_frame_equal(of_type(again, record_type), of_type(first, record_type))
     pd.testing.assert_frame_equal(of_type(again, "assignment"), of_type(first, "assignment"))
+
+
+def test_an_assignment_with_the_stored_model_imports_no_scikit_learn(first, tmp_path):
+    # the assignment-only run (cluster_refit: never) pays for every import of the
+    # model file: scikit-learn and scipy.optimize are imported only where a fit needs
+    # them. A fresh interpreter reuses the stored model and reports what it imported.
+    first.to_parquet(tmp_path / "first.parquet")
+    blobs().to_parquet(tmp_path / "features.parquet")
+    script = textwrap.dedent(f"""
+        import dataclasses, datetime as dt, sys
+        import pandas as pd
+        sys.path.insert(0, {str(Path(cf.__file__).parent)!r})
+        import cluster_fit as cf
+        config = cf.ClusterConfig(
+            numeric_features=["f1", "f2", "f3"], k_min=2, k_max=6, n_init=3, bootstrap_rounds=1,
+            gap_references=0, metric_sample_size=300, order_feature="f1",
+            selection_criterion="silhouette",
+        )
+        records = cf.run_life_cycle(
+            pd.read_parquet({str(tmp_path / "features.parquet")!r}), config,
+            pd.read_parquet({str(tmp_path / "first.parquet")!r}), dt.date(2026, 7, 1),
+        )
+        assert (records["record_type"] == "assignment").sum() > 0
+        print(sorted(name for name in ("sklearn", "scipy.optimize") if name in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_reuse_of_a_model_read_back_from_the_warehouse_is_warning_free_and_equal(first):
