@@ -144,8 +144,8 @@
     rows). With reread_erased, `delivered_source` is instead every raw row of the
     delivered keys and of the keys whose stored rows the erasure hook blanked
     (whatever their load time: the stored copies may be blanked), plus the
-    delivered rows without a key. Kept once (materialized_cte()): record_outcome_ctes() reads the
-    typed rows three times. At 1M customers the nightly select of
+    delivered rows without a key. Kept once (materialized_cte()):
+    record_outcome_ctes() reads the typed rows three times. At 1M customers the nightly select of
     base_web__events took 8.8 s reading the older rows from the raw files (every
     raw key trimmed and looked up) and 4.5 s reading them from the stored table
     (lab, the bench's nightly database, same rows: except all both ways 0).

@@ -109,19 +109,17 @@ def test_an_assignment_with_the_stored_model_imports_no_scikit_learn(first, tmp_
     # them. A fresh interpreter reuses the stored model and reports what it imported.
     first.to_parquet(tmp_path / "first.parquet")
     blobs().to_parquet(tmp_path / "features.parquet")
+    # the same settings as config(), handed over as the dataclass's fields
+    settings = dataclasses.asdict(config())
+    next_day = FIT_DAY + dt.timedelta(days=1)
     script = textwrap.dedent(f"""
-        import dataclasses, datetime as dt, sys
+        import datetime as dt, sys
         import pandas as pd
         sys.path.insert(0, {str(Path(cf.__file__).parent)!r})
         import cluster_fit as cf
-        config = cf.ClusterConfig(
-            numeric_features=["f1", "f2", "f3"], k_min=2, k_max=6, n_init=3, bootstrap_rounds=1,
-            gap_references=0, metric_sample_size=300, order_feature="f1",
-            selection_criterion="silhouette",
-        )
         records = cf.run_life_cycle(
-            pd.read_parquet({str(tmp_path / "features.parquet")!r}), config,
-            pd.read_parquet({str(tmp_path / "first.parquet")!r}), dt.date(2026, 7, 1),
+            pd.read_parquet({str(tmp_path / "features.parquet")!r}), cf.ClusterConfig(**{settings!r}),
+            pd.read_parquet({str(tmp_path / "first.parquet")!r}), dt.date.fromisoformat({next_day.isoformat()!r}),
         )
         assert (records["record_type"] == "assignment").sum() > 0
         print(sorted(name for name in ("sklearn", "scipy.optimize") if name in sys.modules))
