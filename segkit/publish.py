@@ -7,10 +7,18 @@ a build was killed) sees some marts rebuilt and others not. So BI tools read a
 *published* copy instead:
 
 1. after a build with no error, failure or skip that built every public mart, the
-   marts are copied into a new file beside the published one (``begin``: removes
-   what an interrupted publication left, returns the temporary path);
+   marts are written into a file beside the published one (``begin``: removes what
+   an interrupted publication left, returns the temporary path);
 2. the new file is closed (DuckDB checkpoints it: no write-ahead log is left) and
-   moved over the published path with one ``os.replace`` (``commit``).
+   moved over the published path with one ``os.replace`` (``commit``), which first
+   keeps the file it replaces as the *spare* (a hard link).
+
+The dbt hook writes into the spare when no reader holds it (``begin(...,
+reuse_spare=True)``): the spare is the previous-but-one publication, so the history
+marts need only the as_of dates and purges of two nights, not a copy of the whole
+history (macros/publication/history_changes.sql). A reader that opened the spare
+while it was published holds a DuckDB lock on it; then the marts go into a new file
+as before, and the reader keeps its snapshot.
 
 A reader opening the published path gets the previous or the new publication,
 never a mix; a reader that holds the old file open keeps reading its snapshot (the
@@ -40,6 +48,7 @@ MARTS_SCHEMA = "marts"
 EXCLUDED_MODELS = ("metricflow_time_spine",)
 METADATA_TABLE = "_publication"
 TEMPORARY_SUFFIX = ".publishing"
+SPARE_SUFFIX = ".previous"
 
 
 def published_path(database: str | os.PathLike[str], publish_path: str | None = None) -> Path:
@@ -57,18 +66,44 @@ def temporary_path(target: Path) -> Path:
     return target.with_name(f".{target.name}{TEMPORARY_SUFFIX}")
 
 
+def spare_path(target: Path) -> Path:
+    """The previous-but-one publication, kept beside the published file for the next
+    publication to update instead of writing every mart again."""
+    return target.with_name(f".{target.name}{SPARE_SUFFIX}")
+
+
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
 
 
-def begin(database: str, publish_path: str | None = None) -> str:
+def _unlocked(path: Path) -> bool:
+    """Whether DuckDB can open `path` for writing: no other process (a BI reader that
+    opened it while it was the published file) holds a lock on it, and it is a
+    database DuckDB can read."""
+    import duckdb
+
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error:
+        return False
+    return True
+
+
+def begin(database: str, publish_path: str | None = None, reuse_spare: bool = False) -> str:
     """Prepares a publication: creates the folder, removes what an interrupted
-    publication left behind, and returns the temporary file to write the marts to."""
+    publication left behind, and returns the temporary file to write the marts to.
+    With `reuse_spare`, the spare (the previous-but-one publication) becomes that
+    file when no reader holds it, and the caller updates it; otherwise the file
+    does not exist yet."""
     target = published_path(database, publish_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_path(target)
     _remove(temporary)
+    spare = spare_path(target)
+    if reuse_spare and spare.exists() and not spare.with_name(spare.name + ".wal").exists():
+        if _unlocked(spare):
+            os.replace(spare, temporary)
     return str(temporary)
 
 
@@ -97,9 +132,28 @@ def commit(database: str, publish_path: str | None = None) -> str:
     if temporary.with_name(temporary.name + ".wal").exists():
         raise RuntimeError(f"{temporary} still has a write-ahead log: detach it before the rename")
     _fsync(temporary)
+    _keep_spare(target)
     os.replace(temporary, target)
     _fsync(target.parent)
     return str(target)
+
+
+def _keep_spare(target: Path) -> None:
+    """Links the file about to be replaced as the spare (readers holding it keep
+    reading it; the next publication writes into it only once none does). Where the
+    file system has no hard links, there is no spare and every publication writes
+    a new file."""
+    spare = spare_path(target)
+    linked = spare.with_name(spare.name + ".link")
+    linked.unlink(missing_ok=True)
+    if not target.exists():
+        return
+    try:
+        os.link(target, linked)
+    except OSError:
+        spare.unlink(missing_ok=True)
+        return
+    os.replace(linked, spare)
 
 
 def _quote(identifier: str) -> str:

@@ -5,7 +5,8 @@ into a new DuckDB file with SQL; the steps SQL cannot do (remove a leftover file
 rename the new file over the published one) are Python, registered here on the
 connection dbt opens:
 
-    segkit_publish_begin(database, publish_path)  -> temporary file to write to
+    segkit_publish_begin(database, publish_path)  -> file to write to: the spare (the
+        previous-but-one publication) when no reader holds it, else a new file
     segkit_publish_commit(database, publish_path) -> the published path, after the rename
 
 `publish_path` '' means the default, <folder of database>/published/<file name>
@@ -31,7 +32,7 @@ COMMIT_FUNCTION = "segkit_publish_commit"
 
 
 def _begin(database: str, publish_path: str) -> str:
-    return publish.begin(database, publish_path or None)
+    return publish.begin(database, publish_path or None, reuse_spare=True)
 
 
 def _commit(database: str, publish_path: str) -> str:

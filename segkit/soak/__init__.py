@@ -21,7 +21,10 @@ Per night (night 0 = the timeline's backfill date, then each delivered date D):
 6. reference "history_refresh": the marts computed from the stored histories
    (``tables.HISTORY_MARTS``), which no build from scratch can reproduce, rebuilt with
    ``--full-refresh`` on a copy of the nightly database and compared on every as_of
-   date. The reference databases are removed afterwards.
+   date. The reference databases are removed afterwards;
+7. "published": the file the nightly build published for BI readers, which carries the
+   history marts over from the previous-but-one publication, against the nightly
+   database, every mart on every as_of date, exactly (``compare.compare_published``).
 
 Modules: ``deliveries`` (timeline files per night), ``tables`` (what is compared, on
 which key, and the written exclusions), ``compare`` (the comparator), ``builds`` (one

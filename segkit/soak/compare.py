@@ -283,12 +283,15 @@ def compare_table(
     as_of: str | None,
     labels: Mapping[str, str | None],
     tolerance: float = RELATIVE_TOLERANCE,
+    reference_spec: TableSpec | None = None,
 ) -> TableDiff:
-    """Compare ``spec`` between the attached catalogs ``nightly`` and ``reference``.
+    """Compare ``spec`` between the attached catalogs ``nightly`` and ``reference``
+    (``reference_spec``: where the reference holds it, when elsewhere).
     ``labels`` names each catalog's cluster label table (None: ids compared as they are)."""
     result = TableDiff(spec.name, list(spec.key) if spec.key else None)
+    specs = {"nightly": spec, "reference": reference_spec or spec}
     columns = {
-        side: table_columns(con, side, spec.schema, spec.identifier)
+        side: table_columns(con, side, specs[side].schema, specs[side].identifier)
         for side in ("nightly", "reference")
     }
     for side, other in (("nightly", "reference"), ("reference", "nightly")):
@@ -312,7 +315,7 @@ def compare_table(
         labelled = cluster_mapped and is_cluster_column(column)
         types[column] = "VARCHAR" if labelled or left != right else left
     nightly, reference = (
-        side_sql(side, spec, common, as_of, labels[side] if cluster_mapped else None)
+        side_sql(side, specs[side], common, as_of, labels[side] if cluster_mapped else None)
         for side in ("nightly", "reference")
     )
     if retyped:
@@ -353,6 +356,25 @@ def compare_databases(
             for side in ("nightly", "reference")
         }
         return [compare_table(con, spec, as_of, labels, tolerance) for spec in specs]
+    finally:
+        con.close()
+
+
+def compare_published(
+    nightly_path: Path, published_path: Path, pairs: list[tuple[TableSpec, TableSpec]]
+) -> list[TableDiff]:
+    """Every published mart against the table the nightly build wrote (``pairs``: the
+    build's spec, the published file's), on every as_of_date, exactly: the
+    publication copies values, so no tolerance and no relabelling apply."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(nightly_path))} as nightly (read_only)")
+        con.execute(f"attach {literal(str(published_path))} as reference (read_only)")
+        labels: dict[str, str | None] = {"nightly": None, "reference": None}
+        return [
+            compare_table(con, built, None, labels, 0.0, reference_spec=published)
+            for built, published in pairs
+        ]
     finally:
         con.close()
 

@@ -15,7 +15,7 @@ from segkit.soak.compare import RELATIVE_TOLERANCE, TableDiff
 from segkit.soak.deliveries import POINT_IN_TIME_HELD_BACK, Timeline
 from segkit.soak.tables import EXCLUDED_TABLES
 
-REFERENCES = ("full_refresh", "point_in_time", "history_refresh")
+REFERENCES = ("full_refresh", "point_in_time", "history_refresh", "published")
 
 
 COMPARISON_RULES = [
@@ -41,6 +41,10 @@ COMPARISON_RULES = [
     "max(1, |a|, |b|); every other column exactly, null equal to null.",
     "A row differs when its key is on one side only or any compared column differs; a missing "
     "table, a missing column or a column typed differently counts as a difference too.",
+    "Published: every public mart of the file the nightly build published (docs/bi.md), which "
+    "carries the history marts over from the previous-but-one publication, against the "
+    "nightly database's mart, on every as_of_date, exactly (no tolerance, cluster ids as "
+    "they are).",
     "'failures' in the summary line counts failing nights: a build failed or a table differed.",
 ]
 
@@ -54,8 +58,8 @@ def table_result(diff: TableDiff) -> dict:
     return entry
 
 
-def reference_result(build: Build, diffs: list[TableDiff] | None) -> dict:
-    entry = {"build": asdict(build)}
+def reference_result(build: Build | None, diffs: list[TableDiff] | None) -> dict:
+    entry = {"build": asdict(build)} if build else {}
     if diffs is not None:
         entry["tables_compared"] = len(diffs)
         entry["rows_differing"] = sum(diff.differences for diff in diffs)
@@ -63,9 +67,25 @@ def reference_result(build: Build, diffs: list[TableDiff] | None) -> dict:
     return entry
 
 
+def check_result(seconds: float, diffs: list[TableDiff] | None, skipped: str = "") -> dict:
+    """A reference that is a comparison without a build of its own (published): its
+    "check" has a build's status, seconds and failures."""
+    status = "skipped" if skipped else "success"
+    failures = [skipped] if skipped else []
+    entry = {"check": {"status": status, "seconds": seconds, "failures": failures}}
+    if diffs is not None:
+        entry.update(reference_result(None, diffs))
+    return entry
+
+
+def reference_run(reference: dict) -> dict:
+    """The reference's build, or its check when it has no build."""
+    return reference.get("build") or reference["check"]
+
+
 def night_failed(night: dict) -> bool:
     builds = [night["nightly"]] + [
-        night["references"][name]["build"] for name in night["references"]
+        reference_run(night["references"][name]) for name in night["references"]
     ]
     return any(build["status"] != "success" for build in builds) or any(
         reference.get("rows_differing", 0) for reference in night["references"].values()
@@ -78,7 +98,7 @@ def progress_line(night: dict, total: int) -> str:
         f"nightly {night['nightly']['seconds']:.0f}s {night['nightly']['status']}",
     ]
     for kind, reference in night["references"].items():
-        build = reference["build"]
+        build = reference_run(reference)
         if build["status"] != "success":
             parts.append(f"{kind} {build['seconds']:.0f}s FAILED")
             continue
@@ -98,7 +118,7 @@ def first_failures(nights: list[dict], limit: int = 10) -> list[str]:
     found: list[str] = []
     for night in nights:
         builds = [("nightly", night["nightly"])] + [
-            (kind, reference["build"]) for kind, reference in night["references"].items()
+            (kind, reference_run(reference)) for kind, reference in night["references"].items()
         ]
         for kind, build in builds:
             found += [f"{night['date']} {kind} build: {failure}" for failure in build["failures"]]
@@ -132,7 +152,16 @@ def describe_example(example: dict) -> str:
 
 def totals(nights: list[dict], timeline: Timeline) -> dict:
     builds = [night["nightly"] for night in nights] + [
-        reference["build"] for night in nights for reference in night["references"].values()
+        reference["build"]
+        for night in nights
+        for reference in night["references"].values()
+        if "build" in reference
+    ]
+    checks = [
+        reference["check"]
+        for night in nights
+        for reference in night["references"].values()
+        if "check" in reference
     ]
     purged = [night["persons_purged"] for night in nights]
     return {
@@ -140,6 +169,7 @@ def totals(nights: list[dict], timeline: Timeline) -> dict:
         "nights_planned": len(timeline.nights),
         "builds": len(builds),
         "builds_failed": sum(build["status"] != "success" for build in builds),
+        "checks_not_run": sum(check["status"] != "success" for check in checks),
         "nights_failed": sum(night_failed(night) for night in nights),
         "tables_compared": len({table for night in nights for table in night["tables"]}),
         "rows_differing": {
@@ -206,7 +236,8 @@ def markdown(document: dict) -> str:
         "",
         f"Builds failed: {t['builds_failed']}. Rows differing: full refresh "
         f"{rows['full_refresh']}, point in time {rows['point_in_time']}, history refresh "
-        f"{rows['history_refresh']}. "
+        f"{rows['history_refresh']}, published {rows['published']} "
+        f"(checks not run: {t.get('checks_not_run', 0)}). "
         f"Nights run: {t['nights']} of {t['nights_planned']}.",
         "",
         "Each night D: deliver every file dated <= D, `dbt build` (with tests) on the one nightly "
@@ -215,7 +246,8 @@ def markdown(document: dict) -> str:
         "the timeline, later ones too, except those held back below; as_of D). The marts computed "
         "from the stored histories cannot come from scratch (exclusions below): **history refresh** "
         "rebuilds them with `--full-refresh` on a copy of the nightly database and compares every "
-        "as_of date.",
+        "as_of date. **Published**: the file the nightly build published for BI readers, every "
+        "mart on every as_of date, against the nightly database.",
         "",
         "## How tables are compared",
         "",
@@ -268,15 +300,17 @@ def nights_section(nights: list[dict]) -> list[str]:
         "## Nights",
         "",
         "| night | date | nightly build | nightly s | full refresh s | point in time s "
-        "| history refresh s | tables "
+        "| history refresh s | published check s | tables "
         "| rows differing (full refresh) | rows differing (point in time) "
-        "| rows differing (history refresh) "
+        "| rows differing (history refresh) | rows differing (published) "
         "| deletions requested | persons purged (cumulative) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for night in nights:
         refs = {kind: night["references"].get(kind) for kind in REFERENCES}
-        seconds = " | ".join("-" if ref is None else build_seconds(ref["build"]) for ref in refs.values())
+        seconds = " | ".join(
+            "-" if ref is None else build_seconds(reference_run(ref)) for ref in refs.values()
+        )
         differing = " | ".join("-" if ref is None else dash(ref.get("rows_differing")) for ref in refs.values())
         lines.append(
             f"| {night['night']} | {night['date']} | {night['nightly']['status']} "
@@ -293,8 +327,8 @@ def tables_section(nights: list[dict]) -> list[str]:
         "## Tables compared",
         "",
         "| table | materialized | key "
-        "| nights differing (full refresh / point in time / history refresh) "
-        "| rows differing (full refresh / point in time / history refresh) |",
+        "| nights differing (full refresh / point in time / history refresh / published) "
+        "| rows differing (full refresh / point in time / history refresh / published) |",
         "|---|---|---|---|---|",
     ]
     for table, row in table_summary(nights).items():

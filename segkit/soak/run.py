@@ -8,13 +8,14 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
 from segkit.soak.builds import PROJECT_DIR, Build, log_tail, remove_database, run_build
-from segkit.soak.compare import compare_databases, quote
+from segkit.soak.compare import compare_databases, compare_published, quote
 from segkit.soak.deliveries import (
     POINT_IN_TIME_HELD_BACK,
     Timeline,
@@ -24,13 +25,20 @@ from segkit.soak.deliveries import (
     sync_folder,
 )
 from segkit.soak.results import (
+    check_result,
     night_failed,
     progress_line,
     reference_result,
     results_document,
     write_results,
 )
-from segkit.soak.tables import HISTORY_MARTS, compared_tables, history_tables, model_relation
+from segkit.soak.tables import (
+    HISTORY_MARTS,
+    compared_tables,
+    history_tables,
+    model_relation,
+    published_tables,
+)
 
 CLUSTER_TABLE = "customer_clusters"
 # Arguments of every reference build: rebuilt from scratch, models only (the tests
@@ -141,6 +149,7 @@ def run_night(
         references[kind] = reference_result(build, diffs)
     history_specs = history_tables(manifest)
     references["history_refresh"] = history_refresh(nightly_db, history_specs, date, work, logs, threads)
+    references["published"] = published_check(nightly, nightly_db, manifest)
     return {
         "night": index,
         "date": date,
@@ -187,6 +196,18 @@ def history_refresh(
     return reference_result(build, diffs)
 
 
+def published_check(nightly: Build, nightly_db: Path, manifest: dict) -> dict:
+    """Reference "published": the file the nightly build published for BI readers
+    (<folder>/published/<file>, docs/bi.md) against the nightly database, every mart
+    on every as_of_date. Skipped when the nightly build failed (it publishes nothing)."""
+    path = nightly_db.parent / "published" / nightly_db.name
+    if nightly.status != "success" or not path.exists():
+        return check_result(0.0, None, skipped=f"no publication to compare ({path})")
+    started = time.monotonic()
+    diffs = compare_published(nightly_db, path, published_tables(manifest))
+    return check_result(round(time.monotonic() - started, 1), diffs)
+
+
 def parameters(config: SoakConfig) -> dict:
     return {
         "days": config.days,
@@ -210,7 +231,10 @@ def run_soak(config: SoakConfig) -> dict:
     if config.timeline is None:
         generate_timeline(config, timeline_dir)
     timeline = read_timeline(timeline_dir)
-    for stale in ("landing", "point_in_time", "references", "logs", "target", "dbt_logs"):
+    stale_folders = (
+        "landing", "point_in_time", "references", "logs", "target", "dbt_logs", "published",
+    )
+    for stale in stale_folders:
         shutil.rmtree(work / stale, ignore_errors=True)
     remove_database(work / "nightly.duckdb")
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Marts a from-scratch build cannot reproduce, with the reason written into the results.
 EXCLUDED_TABLES: dict[str, str] = {
@@ -127,3 +127,31 @@ def model_relation(manifest: Mapping, name: str) -> tuple[str, str] | None:
 def history_tables(manifest: Mapping, names: tuple[str, ...] = HISTORY_MARTS) -> list[TableSpec]:
     """The history marts (``names``) the project has, as compared tables."""
     return [spec for spec in compared_tables(manifest, excluded={}) if spec.name in names]
+
+
+# Public marts the publication leaves out (mirrors var publish_exclude_models).
+UNPUBLISHED_MARTS: tuple[str, ...] = ("metricflow_time_spine",)
+PUBLISHED_SCHEMA = "main"
+
+
+def published_tables(
+    manifest: Mapping, unpublished: tuple[str, ...] = UNPUBLISHED_MARTS
+) -> list[tuple[TableSpec, TableSpec]]:
+    """Every model under models/marts the publication copies (docs/bi.md), as pairs:
+    the mart in the build database, and the table of its name in the published
+    file's main schema (the same key)."""
+    pairs = []
+    for unique_id, node in manifest["nodes"].items():
+        if node.get("resource_type") != "model" or node["fqn"][1:2] != ["marts"]:
+            continue
+        if node["name"] in unpublished:
+            continue
+        built = TableSpec(
+            name=node["name"],
+            schema=node["schema"],
+            identifier=node.get("alias") or node["name"],
+            materialized=node["config"]["materialized"],
+            key=key_columns(manifest, unique_id),
+        )
+        pairs.append((built, replace(built, schema=PUBLISHED_SCHEMA)))
+    return sorted(pairs, key=lambda pair: pair[0].name)

@@ -384,6 +384,37 @@ def test_history_marts_are_compared_by_the_history_refresh_only() -> None:
     assert set(soak_tables.HISTORY_MARTS) <= set(soak_tables.EXCLUDED_TABLES)
 
 
+def test_published_tables_are_every_mart_but_the_time_spine_in_main() -> None:
+    pairs = soak_tables.published_tables(fake_manifest())
+    assert [built.name for built, _ in pairs] == [
+        "customer_features", "segment_drift", "segment_membership_history",
+    ]
+    built, published = pairs[0]
+    assert (built.schema, published.schema) == ("marts", "main")
+    assert published.identifier == built.identifier
+    assert published.key == built.key == ("customer_id",)
+
+
+def test_published_marts_compare_exactly_on_every_date(tmp_path: Path) -> None:
+    build = make_db(tmp_path / "nightly.duckdb", features(
+        "('c1', '2026-06-29', 3, 10.50, 0.25), ('c2', '2026-06-30', 3, 10.50, 0.25)"
+    ))
+    # the difference is on an earlier date than the last: every date is compared
+    rows = "('c1', '2026-06-29', 3, 10.50, 0.25 + 1e-12), ('c2', '2026-06-30', 3, 10.50, 0.25)"
+    published = make_db(
+        tmp_path / "published.duckdb",
+        [statement.replace("marts.", "main.") for statement in features(rows)],
+    )
+    nodes = fake_manifest()["nodes"]
+    pairs = soak_tables.published_tables(
+        {"nodes": {key: node for key, node in nodes.items() if "customer_features" in key}}
+    )
+    diff = compare.compare_published(build, published, pairs)[0]
+    # a difference far below the references' tolerance counts: the publication copies values
+    assert diff.columns_differing == {"engagement_score": 1}
+    assert diff.rows_nightly == diff.rows_reference == 2
+
+
 def delivery_layout(tmp_path: Path) -> dict[str, dict[str, Path]]:
     for table, dates in {
         "orders": ["2026-06-01", "2026-06-02", "2026-06-03"],
@@ -462,9 +493,10 @@ def night(
     requested: int | None = None,
     purged: int = 2,
     history_differing: int = 0,
+    published_differing: int = 0,
 ) -> dict:
     """A night whose full-refresh comparison found ``differing`` rows in customer_features
-    (and the history refresh ``history_differing``)."""
+    (the history refresh ``history_differing``, the published check ``published_differing``)."""
 
     def reference(rows: int) -> dict:
         table = {
@@ -480,7 +512,10 @@ def night(
         "nightly": {"status": nightly_status, "seconds": 2.0,
                     "failures": ["model.p.x: boom"] if nightly_status != "success" else []},
         "references": {"full_refresh": reference(differing), "point_in_time": reference(0),
-                       "history_refresh": reference(history_differing)},
+                       "history_refresh": reference(history_differing),
+                       "published": {"check": {"status": "success", "seconds": 0.5, "failures": []},
+                                     **{k: v for k, v in reference(published_differing).items()
+                                        if k != "build"}}},
         "tables": {"customer_features": ["customer_id"]},
         "materialized": {"customer_features": "table"},
     }  # fmt: skip
@@ -507,24 +542,33 @@ def test_summary_line_and_markdown(tmp_path: Path) -> None:
     parameters = {"days": 1, "customers": 10, "seed": 1, "threads": None, "timeline": "t"}
     nights = [
         night("2026-06-01", purged=5),
-        night("2026-06-02", differing=3, requested=2, purged=7, history_differing=1),
+        night(
+            "2026-06-02", differing=3, requested=2, purged=7, history_differing=1,
+            published_differing=2,
+        ),
     ]
     document = results.results_document(parameters, timeline, nights, "t")
+    # the published check is no build: 2 nights x (nightly + 3 references)
     assert document["summary"] == (
-        "soak: 2 nights, 8 builds, 1 failures, 1 tables compared, 4 rows differing "
+        "soak: 2 nights, 8 builds, 1 failures, 1 tables compared, 6 rows differing "
         "(deletions: 2 requested, 2 purged)"
     )
-    assert document["totals"]["rows_differing"] == {"full_refresh": 3, "point_in_time": 0, "history_refresh": 1}
+    assert document["totals"]["rows_differing"] == {
+        "full_refresh": 3, "point_in_time": 0, "history_refresh": 1, "published": 2,
+    }
+    assert results.night_failed(night("2026-06-01", published_differing=1))
     results.write_results(document, tmp_path / "out")
     text = (tmp_path / "out" / "latest.md").read_text()
-    assert "| customer_features | table | customer_id | 1 / 0 / 1 | 3 / 0 / 1 |" in text
-    assert "| 2026-06-02 | success | 2.0 | 1.0 | 1.0 | 1.0 | 1 | 3 | 0 | 1 | 2 | 7 |" in text
-    # a night recorded before the history refresh existed renders with dashes
-    older = night("2026-06-03")
-    del older["references"]["history_refresh"]
-    assert "| 2026-06-03 | success | 2.0 | 1.0 | 1.0 | - | 1 | 0 | 0 | - | - | 2 |" in "\n".join(
-        results.nights_section([older])
+    assert "| customer_features | table | customer_id | 1 / 0 / 1 / 1 | 3 / 0 / 1 / 2 |" in text
+    assert "| 2026-06-02 | success | 2.0 | 1.0 | 1.0 | 1.0 | 0.5 | 1 | 3 | 0 | 1 | 2 | 2 | 7 |" in (
+        text
     )
+    # a night recorded before the history refresh and the published check existed
+    # renders with dashes
+    older = night("2026-06-03")
+    del older["references"]["history_refresh"], older["references"]["published"]
+    older_row = "| 2026-06-03 | success | 2.0 | 1.0 | 1.0 | - | - | 1 | 0 | 0 | - | - | - | 2 |"
+    assert older_row in "\n".join(results.nights_section([older]))
     saved = json.loads((tmp_path / "out" / "latest.json").read_text())
     assert saved["exclusions"] == soak_tables.EXCLUDED_TABLES
 

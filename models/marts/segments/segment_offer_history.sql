@@ -8,6 +8,7 @@
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
         on_schema_change='append_new_columns',
+        pre_hook="{{ record_history_change(ref('segment_offers')) }}",
         post_hook="{{ purge_deleted_persons() }}",
     )
 }}

@@ -6,10 +6,13 @@ the file holds new features beside old segments. So every successful `dbt build`
 publishes the marts into a new file renamed over <folder>/published/<db file>; a
 failed or killed build leaves the previous publication as it was.
 
-Four builds on one small clean data set, in order: a first publication; a second
+Builds on one small clean data set, in order: a first publication; a second
 one (another as_of) while a reader holds the published file open; a build that
 fails on a planted fault (the raw orders file lost its amount column); a build
-killed with SIGKILL while the Python models run.
+killed with SIGKILL while the Python models run; a build after a deletion request
+and a --full-refresh of one history mart, which updates the previous-but-one
+publication (the spare) instead of copying the history; a build while a reader
+holds the spare, which writes a new file instead.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from segkit.tests.faults.harness import DBT, PROJECT_DIR, clean_tables, dbt_build, write_raw
@@ -43,6 +48,36 @@ def published(folder: Path) -> Path:
 
 def fingerprint(path: Path) -> tuple[str, int]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def spare(folder: Path) -> Path:
+    return folder / "published" / ".db.duckdb.previous"
+
+
+def published_differences(folder: Path) -> dict[str, int]:
+    """Rows of each published mart that are not in the build's, or the other way
+    (multisets, every column), by table; empty when the publication equals the build."""
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{folder / 'db.duckdb'}' as build (read_only)")
+        con.execute(f"attach '{published(folder)}' as publication (read_only)")
+        for table in sorted(public_marts()):
+            built, kept = f"build.marts.{table}", f"publication.main.{table}"
+            only = "select count(*) from (select * from {} except all select * from {})"
+            count = con.execute(
+                f"select ({only.format(built, kept)}) + ({only.format(kept, built)})"
+            ).fetchone()[0]
+            if count:
+                differences[table] = count
+    return differences
+
+
+def publication_line(build) -> str:
+    lines = [
+        line for line in build.output.splitlines() if "published" in line and " marts to " in line
+    ]
+    assert len(lines) == 1, build.output[-3000:]
+    return lines[0]
 
 
 def publication_row(path: Path) -> dict:
@@ -125,6 +160,51 @@ def killed_build(folder: Path, raw: Path, failed_build):
     return killed, process.returncode, before, fingerprint(published(folder))
 
 
+DELETED_CUSTOMER = "C30"
+CARRIED_MARTS = ("segment_membership_history", "segment_feature_history", "segment_offer_history")
+
+
+@pytest.fixture(scope="module")
+def carried_build(folder: Path, raw: Path, first_build, killed_build):
+    """The spare is the first publication (the reader build's commit kept it; the
+    failed and killed builds published nothing). Before the build: one history mart
+    rebuilt from scratch alone (it publishes nothing: a partial selection), and a
+    deletion request for a customer the history holds."""
+    _, first = first_build
+    as_of = (pd_date(first["as_of_date"]) - dt.timedelta(days=29)).isoformat()
+    refresh = dbt_build(
+        folder, raw, command="run", dbt_vars={"as_of": as_of},
+        args=["--select", "segment_offer_history", "--full-refresh"],
+    )
+    assert refresh.ok, refresh.failures()
+    with duckdb.connect(str(published(folder)), read_only=True) as con:
+        held_before = con.execute(
+            "select count(*) from segment_membership_history where customer_id = ?",
+            [DELETED_CUSTOMER],
+        ).fetchone()[0]
+    tables = clean_tables()
+    requests = tables["deletion_requests"]
+    request = requests.iloc[[0]].assign(request_id="D9", customer_id=DELETED_CUSTOMER, email=None)
+    requests = pd.concat([requests, request], ignore_index=True)
+    write_raw(raw, {**tables, "deletion_requests": requests})
+    build = dbt_build(folder, raw, dbt_vars={"as_of": as_of})
+    return build, held_before
+
+
+@pytest.fixture(scope="module")
+def spare_reader_build(folder: Path, raw: Path, first_build, carried_build):
+    """A reader holds the spare (it opened it while it was published) during a build."""
+    _, first = first_build
+    reader = duckdb.connect(str(spare(folder)), read_only=True)
+    history = "select max(as_of_date), count(*) from segment_membership_history"
+    before = reader.execute(history).fetchone()
+    as_of = (pd_date(first["as_of_date"]) - dt.timedelta(days=28)).isoformat()
+    build = dbt_build(folder, raw, dbt_vars={"as_of": as_of})
+    after = reader.execute(history).fetchone()
+    reader.close()
+    return build, before, after
+
+
 def test_a_successful_build_publishes_every_public_mart(folder, first_build):
     build, row = first_build
     assert build.ok, build.failures()
@@ -132,7 +212,7 @@ def test_a_successful_build_publishes_every_public_mart(folder, first_build):
     with duckdb.connect(str(published(folder)), read_only=True) as con:
         tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
         features = con.execute("select count(*) from customer_features").fetchone()[0]
-    assert tables == public_marts() | {"_publication"}
+    assert tables == public_marts() | {"_publication", "_publication_state"}
     assert set(row["published_tables"].split(", ")) == public_marts()
     assert features == build.query("select count(*) from marts.customer_features")[0][0]
     assert row["as_of_date"] is not None
@@ -176,11 +256,81 @@ def test_a_killed_build_leaves_the_publication_unchanged(folder, reader_build, k
     assert as_of_dates == {as_of}
 
 
+def test_the_publication_carries_the_history_over_from_the_spare(folder, carried_build):
+    build, held_before = carried_build
+    assert build.ok, build.failures()
+    line = publication_line(build)
+    # the two history marts with only new dates are carried over, and their rows of
+    # the newly deleted person are deleted; the one rebuilt from scratch is copied
+    assert "segment_membership_history 2 as_of dates, purged" in line, line
+    assert "segment_feature_history 2 as_of dates, purged" in line, line
+    assert "segment_offer_history" not in line, line
+    assert held_before > 0
+    assert published_differences(folder) == {}
+    with duckdb.connect(str(published(folder)), read_only=True) as con:
+        for table in CARRIED_MARTS:
+            held = con.execute(
+                f"select count(*) from {table} where customer_id = ?", [DELETED_CUSTOMER]
+            )
+            assert held.fetchone()[0] == 0, table
+    assert sorted(path.name for path in published(folder).parent.iterdir()) == [
+        ".db.duckdb.previous", "db.duckdb",
+    ]
+
+
+def test_a_reader_holding_the_spare_keeps_it_and_the_publication_is_a_new_file(
+    folder, spare_reader_build
+):
+    build, before, after = spare_reader_build
+    assert build.ok, build.failures()
+    assert "conflicting lock" not in build.output.lower()
+    assert publication_line(build).endswith("(all copied)")
+    assert after == before
+    assert published_differences(folder) == {}
+
+
+def test_the_spare_is_reused_only_when_no_reader_holds_it(tmp_path):
+    """segkit.publish without dbt: commit keeps the replaced file as the spare, begin
+    reuses it unless another process holds it open."""
+    from segkit import publish
+
+    database = tmp_path / "build.duckdb"
+    target = publish.published_path(database)
+    for version in (1, 2):
+        temporary = Path(publish.begin(str(database), reuse_spare=True))
+        with duckdb.connect(str(temporary)) as con:
+            con.execute(f"create or replace table version as select {version} as version")
+        publish.commit(str(database))
+    spare_file = publish.spare_path(target)
+    with duckdb.connect(str(spare_file), read_only=True) as con:
+        assert con.execute("select version from version").fetchone()[0] == 1
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; con = duckdb.connect({str(spare_file)!r}, read_only=True);"
+         " print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        temporary = Path(publish.begin(str(database), reuse_spare=True))
+        assert not temporary.exists() and spare_file.exists()
+    finally:
+        holder.communicate("")
+    temporary = Path(publish.begin(str(database), reuse_spare=True))
+    assert temporary.exists() and not spare_file.exists()
+    with duckdb.connect(str(temporary), read_only=True) as con:
+        assert con.execute("select version from version").fetchone()[0] == 1
+    assert Path(publish.begin(str(database), reuse_spare=False)).exists() is False
+
+
 def test_publication_is_the_last_on_run_end_hook():
     text = (PROJECT_DIR / "dbt_project.yml").read_text()
     hooks = text.split("on-run-end:")[1].split("\nmodels:")[0]
     entries = [line.strip() for line in hooks.splitlines() if line.strip().startswith("- ")]
     assert entries[-1] == '- "{{ segmentation.publish_marts(results) }}"'
+    # the purge set is kept before the erasure hooks remove the persons it names
+    erasure = [index for index, entry in enumerate(entries) if "erase_deleted_persons_pii" in entry]
+    assert entries.index('- "{{ segmentation.capture_publication_purge_set() }}"') < min(erasure)
 
 
 def test_the_cli_publishes_a_database_and_keeps_the_previous_file_on_failure(tmp_path):
