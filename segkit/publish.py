@@ -146,6 +146,9 @@ def _keep_spare(target: Path) -> None:
     spare = spare_path(target)
     linked = spare.with_name(spare.name + ".link")
     linked.unlink(missing_ok=True)
+    # a write-ahead log left by a crash while the spare was open for writing would
+    # keep begin() from ever reusing the next spare
+    spare.with_name(spare.name + ".wal").unlink(missing_ok=True)
     if not target.exists():
         return
     try:

@@ -284,10 +284,12 @@ def compare_table(
     labels: Mapping[str, str | None],
     tolerance: float = RELATIVE_TOLERANCE,
     reference_spec: TableSpec | None = None,
+    uncompared: frozenset[str] = UNCOMPARED_COLUMNS,
 ) -> TableDiff:
     """Compare ``spec`` between the attached catalogs ``nightly`` and ``reference``
-    (``reference_spec``: where the reference holds it, when elsewhere).
-    ``labels`` names each catalog's cluster label table (None: ids compared as they are)."""
+    (``reference_spec``: where the reference holds it, when elsewhere), every common
+    column but ``uncompared``. ``labels`` names each catalog's cluster label table
+    (None: ids compared as they are)."""
     result = TableDiff(spec.name, list(spec.key) if spec.key else None)
     specs = {"nightly": spec, "reference": reference_spec or spec}
     columns = {
@@ -303,7 +305,7 @@ def compare_table(
                 result.schema_differences.append(f"columns only in {side}: {', '.join(missing)}")
     if not (columns["nightly"] and columns["reference"]):
         return result
-    common = [c for c in columns["nightly"] if c in columns["reference"] and c not in UNCOMPARED_COLUMNS]
+    common = [c for c in columns["nightly"] if c in columns["reference"] and c not in uncompared]
     cluster_mapped = bool(labels["nightly"] and labels["reference"])
     types: dict[str, str] = {}
     retyped: list[str] = []
@@ -364,15 +366,16 @@ def compare_published(
     nightly_path: Path, published_path: Path, pairs: list[tuple[TableSpec, TableSpec]]
 ) -> list[TableDiff]:
     """Every published mart against the table the nightly build wrote (``pairs``: the
-    build's spec, the published file's), on every as_of_date, exactly: the
-    publication copies values, so no tolerance and no relabelling apply."""
+    build's spec, the published file's), on every as_of_date and every column,
+    exactly: the publication copies values, so no tolerance, no relabelling and no
+    uncompared column (model_version is the same build's on both sides) apply."""
     con = duckdb.connect()
     try:
         con.execute(f"attach {literal(str(nightly_path))} as nightly (read_only)")
         con.execute(f"attach {literal(str(published_path))} as reference (read_only)")
         labels: dict[str, str | None] = {"nightly": None, "reference": None}
         return [
-            compare_table(con, built, None, labels, 0.0, reference_spec=published)
+            compare_table(con, built, None, labels, 0.0, published, uncompared=frozenset())
             for built, published in pairs
         ]
     finally:

@@ -415,6 +415,30 @@ def test_published_marts_compare_exactly_on_every_date(tmp_path: Path) -> None:
     assert diff.rows_nightly == diff.rows_reference == 2
 
 
+def test_published_marts_compare_the_columns_the_references_leave_out(tmp_path: Path) -> None:
+    # model_version is left out against a from-scratch build, but the published file
+    # is a copy of the same build: a table keyed on it is compared on it
+    spec = TableSpec("cluster_models", "marts", "cluster_models", "incremental", ("model_version",))
+    pair = (spec, TableSpec("cluster_models", "main", "cluster_models", "incremental", spec.key))
+    statements = [
+        "create table marts.cluster_models (model_version integer, k integer)",
+        "insert into marts.cluster_models values (1, 4), (2, 5)",
+    ]
+    build = make_db(tmp_path / "nightly.duckdb", statements)
+    same = make_db(tmp_path / "same.duckdb", [s.replace("marts.", "main.") for s in statements])
+    diff = compare.compare_published(build, same, [pair])[0]
+    assert (diff.differences, diff.schema_differences, diff.rows_compared) == (0, [], 2)
+    other = make_db(
+        tmp_path / "other.duckdb",
+        [
+            statements[0].replace("marts.", "main."),
+            "insert into main.cluster_models values (1, 4), (3, 5)",
+        ],
+    )
+    diff = compare.compare_published(build, other, [pair])[0]
+    assert (diff.rows_only_nightly, diff.rows_only_reference) == (1, 1)
+
+
 def delivery_layout(tmp_path: Path) -> dict[str, dict[str, Path]]:
     for table, dates in {
         "orders": ["2026-06-01", "2026-06-02", "2026-06-03"],

@@ -321,6 +321,19 @@ def test_the_spare_is_reused_only_when_no_reader_holds_it(tmp_path):
     with duckdb.connect(str(temporary), read_only=True) as con:
         assert con.execute("select version from version").fetchone()[0] == 1
     assert Path(publish.begin(str(database), reuse_spare=False)).exists() is False
+    # a write-ahead log a crash left beside the spare blocks its reuse until the next
+    # commit replaces the spare and removes it
+    with duckdb.connect(str(temporary)) as con:
+        con.execute("create table version as select 3 as version")
+    stray = spare_file.with_name(spare_file.name + ".wal")
+    publish.commit(str(database))
+    stray.write_bytes(b"left by a crash")
+    assert not Path(publish.begin(str(database), reuse_spare=True)).exists()
+    with duckdb.connect(str(temporary)) as con:
+        con.execute("create table version as select 4 as version")
+    publish.commit(str(database))
+    assert not stray.exists()
+    assert Path(publish.begin(str(database), reuse_spare=True)).exists()
 
 
 def test_publication_is_the_last_on_run_end_hook():
