@@ -99,22 +99,40 @@ dates_read as (
 
 ),
 
+-- the feature values of those dates only: the join below implies it, but the engine
+-- does not carry the date filter across it and read every stored date (at 1M
+-- customers and 31 stored dates, 115.8M rows: the select took 47-68 s, 15-21 s so,
+-- the same rows)
+feature_values as (
+
+    select
+        feature_history.as_of_date,
+        feature_history.customer_id,
+        feature_history.feature_name,
+        feature_history.feature_value
+
+    from feature_history
+    inner join dates_read
+        on feature_history.as_of_date = dates_read.as_of_date
+
+),
+
 member_values as (
 
     select
         membership_history.as_of_date,
         membership_history.segment_name,
         membership_history.customer_id,
-        feature_history.feature_name,
-        feature_history.feature_value
+        feature_values.feature_name,
+        feature_values.feature_value
 
     from membership_history
     inner join dates_read
         on membership_history.as_of_date = dates_read.as_of_date
-    inner join feature_history
+    inner join feature_values
         on
-            membership_history.as_of_date = feature_history.as_of_date
-            and membership_history.customer_id = feature_history.customer_id
+            membership_history.as_of_date = feature_values.as_of_date
+            and membership_history.customer_id = feature_values.customer_id
 
 ),
 
