@@ -72,8 +72,13 @@ def spare_path(target: Path) -> Path:
     return target.with_name(f".{target.name}{SPARE_SUFFIX}")
 
 
+def _wal(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside `path` while it is open for writing."""
+    return path.with_name(path.name + ".wal")
+
+
 def _remove(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+    for leftover in (path, _wal(path)):
         leftover.unlink(missing_ok=True)
 
 
@@ -101,7 +106,7 @@ def begin(database: str, publish_path: str | None = None, reuse_spare: bool = Fa
     temporary = temporary_path(target)
     _remove(temporary)
     spare = spare_path(target)
-    if reuse_spare and spare.exists() and not spare.with_name(spare.name + ".wal").exists():
+    if reuse_spare and spare.exists() and not _wal(spare).exists():
         if _unlocked(spare):
             os.replace(spare, temporary)
     return str(temporary)
@@ -129,7 +134,7 @@ def commit(database: str, publish_path: str | None = None) -> str:
     temporary = temporary_path(target)
     if not temporary.exists():
         raise FileNotFoundError(f"nothing to publish: {temporary} does not exist")
-    if temporary.with_name(temporary.name + ".wal").exists():
+    if _wal(temporary).exists():
         raise RuntimeError(f"{temporary} still has a write-ahead log: detach it before the rename")
     _fsync(temporary)
     _keep_spare(target)
@@ -148,7 +153,7 @@ def _keep_spare(target: Path) -> None:
     linked.unlink(missing_ok=True)
     # a write-ahead log left by a crash while the spare was open for writing would
     # keep begin() from ever reusing the next spare
-    spare.with_name(spare.name + ".wal").unlink(missing_ok=True)
+    _wal(spare).unlink(missing_ok=True)
     if not target.exists():
         return
     try:

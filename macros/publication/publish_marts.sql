@@ -12,8 +12,7 @@
 {%- endmacro %}
 
 {% macro duckdb__publish_marts(results) -%}
-    {#- only commands that build marts publish (not test, seed, source freshness...) -#}
-    {%- if not execute or not var('publish_marts') or flags.WHICH not in ('build', 'run') -%}
+    {%- if not segmentation.publication_runs() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set marts = segmentation.public_mart_nodes() -%}
@@ -204,7 +203,7 @@
 {%- endmacro %}
 
 {% macro duckdb__capture_publication_purge_set() -%}
-    {%- if not execute or not var('publish_marts') or flags.WHICH not in ('build', 'run') -%}
+    {%- if not segmentation.publication_runs() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set relations = segmentation.built_relations(
@@ -216,6 +215,13 @@
     {%- else -%}
         select cast(null as varchar) as customer_id where false
     {%- endif %}
+{%- endmacro %}
+
+{#- Whether this invocation publishes: only commands that build marts (build, run;
+    not test, seed, source freshness...), with var publish_marts on, at execution.
+    The purge-set hook asks too, so it keeps the set exactly when it is needed. -#}
+{% macro publication_runs() -%}
+    {{ return(execute and var('publish_marts') and flags.WHICH in ('build', 'run')) }}
 {%- endmacro %}
 
 {#- The model nodes under models/marts except var publish_exclude_models, by name. -#}
