@@ -59,14 +59,21 @@ def run_build(
         # fitted weeks ago cannot equal a from-scratch build that fits today, so every build
         # fits and the soak keeps proving data equality; the life cycles themselves are
         # proved by segkit/tests/test_cluster_life_cycle.py.
-        "--vars", json.dumps({"as_of": as_of, "cluster_refit": "always", "propensity_refit": "always"}),
+        "--vars", json.dumps({"cluster_refit": "always", "propensity_refit": "always"}),
         "--target-path", str(target),
         "--log-path", str(dbt_logs),
         *extra_args,
     ]  # fmt: skip
-    # the as_of is the one in --vars: a SEG_AS_OF left in the caller's environment
-    # would conflict with it (macro as_of())
-    env = {**os.environ, "SEG_RAW_PATH": str(raw), "SEG_DUCKDB_PATH": str(database), "SEG_AS_OF": ""}
+    # The night's date goes in SEG_AS_OF, as a nightly schedule sets it: unlike a var, a
+    # new date keeps dbt's partial parsing (macro as_of()), and each kind of build keeps
+    # its target path, database and --vars from night to night, so only the first
+    # night parses the project in full. It replaces any SEG_AS_OF of the caller.
+    env = {
+        **os.environ,
+        "SEG_RAW_PATH": str(raw),
+        "SEG_DUCKDB_PATH": str(database),
+        "SEG_AS_OF": as_of,
+    }
     if threads:
         env["SEG_THREADS"] = str(threads)
     run_results = target / "run_results.json"

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class SoakConfig:
     keep_going: bool = False
     threads: int | None = None
     timeline: Path | None = None
+    jobs: int = 2
 
 
 def generate_timeline(config: SoakConfig, folder: Path) -> None:
@@ -116,39 +118,54 @@ def run_night(
     timeline: Timeline,
     work: Path,
     threads: int | None,
+    jobs: int = 1,
 ) -> dict:
-    """Deliver, build nightly, build both references, compare. The nightly database
-    persists across nights; each reference database is new and removed afterwards."""
+    """Deliver, build nightly, build the references, compare. The nightly database
+    persists across nights; each reference database is new and removed afterwards.
+
+    The builds are separate processes on separate files: up to ``jobs`` run at once (the
+    nightly build beside the full-refresh and point-in-time builds, then the history
+    refresh, which copies the nightly database). The comparisons run one after the other
+    in this process once their builds are done."""
     logs = work / "logs" / f"night-{index:03d}-{date}"
     landing, point_in_time = work / "landing", work / "point_in_time"
     sync_folder(landing, select_deliveries(timeline.files, date, timeline.files.keys()))
+    sync_folder(point_in_time, select_deliveries(timeline.files, date, POINT_IN_TIME_HELD_BACK))
     nightly_db = work / "nightly.duckdb"
     nightly_target = work / "target" / "nightly"
-    nightly = soak_build("nightly", date, landing, nightly_db, work, logs, threads, [])
-    if nightly.status != "success":
-        print(f"nightly build failed on {date}:\n{log_tail(PROJECT_DIR / nightly.log)}", flush=True)
-    manifest_path = nightly_target / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"nodes": {}}
-    specs = compared_tables(manifest)
-    cluster_relation = model_relation(manifest, CLUSTER_TABLE)
-    sync_folder(point_in_time, select_deliveries(timeline.files, date, POINT_IN_TIME_HELD_BACK))
-    references = {}
-    for kind, raw in (("full_refresh", landing), ("point_in_time", point_in_time)):
-        database = work / "references" / f"{kind}.duckdb"
-        remove_database(database)
-        database.parent.mkdir(parents=True, exist_ok=True)
-        build = soak_build(kind, date, raw, database, work, logs, threads, list(REFERENCE_BUILD_ARGS))
-        diffs = None
-        if build.status == "success" and nightly_db.exists():
-            diffs = compare_databases(nightly_db, database, specs, date, cluster_relation)
-        elif nightly.status == "success":  # else it most likely failed the same way
-            print(
-                f"{kind} build failed on {date}:\n{log_tail(PROJECT_DIR / build.log)}", flush=True
-            )
-        remove_database(database)
-        references[kind] = reference_result(build, diffs)
-    history_specs = history_tables(manifest)
-    references["history_refresh"] = history_refresh(nightly_db, history_specs, date, work, logs, threads)
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        nightly_build = pool.submit(
+            soak_build, "nightly", date, landing, nightly_db, work, logs, threads, []
+        )
+        reference_builds = {
+            kind: pool.submit(reference_build, kind, date, raw, work, logs, threads)
+            for kind, raw in (("full_refresh", landing), ("point_in_time", point_in_time))
+        }
+        nightly = nightly_build.result()
+        if nightly.status != "success":
+            report_failure(nightly, date)
+        history_build = pool.submit(history_refresh_build, nightly_db, date, work, logs, threads)
+        manifest_path = nightly_target / "manifest.json"
+        manifest = (
+            json.loads(manifest_path.read_text()) if manifest_path.exists() else {"nodes": {}}
+        )
+        specs = compared_tables(manifest)
+        cluster_relation = model_relation(manifest, CLUSTER_TABLE)
+        references = {}
+        for kind, future in reference_builds.items():
+            build = future.result()
+            database = reference_database(work, kind)
+            diffs = None
+            if build.status == "success" and nightly_db.exists():
+                diffs = compare_databases(nightly_db, database, specs, date, cluster_relation)
+            elif nightly.status == "success":  # else it most likely failed the same way
+                report_failure(build, date)
+            remove_database(database)
+            references[kind] = reference_result(build, diffs)
+        history_specs = history_tables(manifest)
+        references["history_refresh"] = history_refresh_check(
+            history_build.result(), nightly_db, history_specs, work, date
+        )
     references["published"] = published_check(nightly, nightly_db, manifest)
     return {
         "night": index,
@@ -156,7 +173,9 @@ def run_night(
         "kind": "backfill" if index == 0 else "delivery",
         "nightly": asdict(nightly),
         "references": references,
-        "tables": {spec.name: list(spec.key) if spec.key else None for spec in specs + history_specs},
+        "tables": {
+            spec.name: list(spec.key) if spec.key else None for spec in specs + history_specs
+        },
         "materialized": {spec.name: spec.materialized for spec in specs + history_specs},
         "deletions_requested": (
             None if index == 0 else deletions_requested_by_date(timeline.meta).get(date, 0)
@@ -167,31 +186,51 @@ def run_night(
     }
 
 
-def history_refresh(
-    nightly_db: Path,
-    specs: list,
-    date: str,
-    work: Path,
-    logs: Path,
-    threads: int | None,
-) -> dict:
+def report_failure(build: Build, date: str) -> None:
+    print(f"{build.kind} build failed on {date}:\n{log_tail(PROJECT_DIR / build.log)}", flush=True)
+
+
+def reference_database(work: Path, kind: str) -> Path:
+    return work / "references" / f"{kind}.duckdb"
+
+
+def reference_build(
+    kind: str, date: str, raw: Path, work: Path, logs: Path, threads: int | None
+) -> Build:
+    """A reference build from scratch into a new database of its own."""
+    database = reference_database(work, kind)
+    remove_database(database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return soak_build(kind, date, raw, database, work, logs, threads, list(REFERENCE_BUILD_ARGS))
+
+
+def history_refresh_build(
+    nightly_db: Path, date: str, work: Path, logs: Path, threads: int | None
+) -> Build:
     """Reference "history_refresh": the history marts rebuilt with --full-refresh on a
-    copy of the nightly database (the same stored histories), compared on every date."""
-    database = work / "references" / "history_refresh.duckdb"
+    copy of the nightly database (the same stored histories)."""
+    database = reference_database(work, "history_refresh")
     remove_database(database)
     database.parent.mkdir(parents=True, exist_ok=True)
     if nightly_db.exists():
         shutil.copyfile(nightly_db, database)
     select = ["--select", *HISTORY_MARTS]
-    build = soak_build(
+    return soak_build(
         "history_refresh", date, work / "landing", database, work, logs, threads,
         [*REFERENCE_BUILD_ARGS, *select],
     )
+
+
+def history_refresh_check(
+    build: Build, nightly_db: Path, specs: list, work: Path, date: str
+) -> dict:
+    """The history refresh compared with the nightly database on every stored date."""
+    database = reference_database(work, "history_refresh")
     diffs = None
     if build.status == "success":
         diffs = compare_databases(nightly_db, database, specs, None, None)
     else:
-        print(f"history_refresh build failed on {date}:\n{log_tail(PROJECT_DIR / build.log)}", flush=True)
+        report_failure(build, date)
     remove_database(database)
     return reference_result(build, diffs)
 
@@ -214,6 +253,7 @@ def parameters(config: SoakConfig) -> dict:
         "customers": config.customers,
         "seed": config.seed,
         "threads": config.threads,
+        "jobs": config.jobs,
         "keep_going": config.keep_going,
         "timeline": str(config.timeline)
         if config.timeline
@@ -241,7 +281,7 @@ def run_soak(config: SoakConfig) -> dict:
     nights: list[dict] = []
     document: dict = {}
     for index, date in enumerate(timeline.nights):
-        night = run_night(index, date, timeline, work, config.threads)
+        night = run_night(index, date, timeline, work, config.threads, config.jobs)
         nights.append(night)
         print(progress_line(night, len(timeline.nights)), flush=True)
         document = results_document(parameters(config), timeline, nights, started)
@@ -277,14 +317,21 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=None, help="dbt threads (env SEG_THREADS of each build)"
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="builds run at once (default 2: the nightly beside the references); 1 runs them "
+        "one by one, for build times without a neighbour",
+    )
+    parser.add_argument(
         "--timeline",
         type=Path,
         default=None,
         help="soak this ready timeline folder (<table>/<date>.parquet, _timeline.json)",
     )
     args = parser.parse_args(argv)
-    if args.days < 1 or args.customers < 1:
-        parser.error("--days and --customers must be at least 1")
+    if args.days < 1 or args.customers < 1 or args.jobs < 1:
+        parser.error("--days, --customers and --jobs must be at least 1")
     config = SoakConfig(
         days=args.days,
         customers=args.customers,
@@ -294,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         keep_going=args.keep_going,
         threads=args.threads,
         timeline=args.timeline,
+        jobs=args.jobs,
     )
     document = run_soak(config)
     print(document["summary"], flush=True)

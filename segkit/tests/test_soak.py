@@ -3,8 +3,11 @@ No dbt build: tiny DuckDB files stand in for the nightly and reference databases
 
 from __future__ import annotations
 
+import itertools
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -614,3 +617,72 @@ def test_error_gist_reads_what_dbt_said(tmp_path: Path) -> None:
 def test_builds_run_in_the_dbt_project() -> None:
     assert (builds.PROJECT_DIR / "dbt_project.yml").is_file()
     assert builds.dbt_executable().parent == Path(sys.executable).parent
+
+
+def scheduled_night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> dict:
+    """run_night with builds that only sleep and fail (nothing to compare): when each
+    kind of build ran, and the night's record."""
+    from segkit.soak import run
+
+    spans: dict[str, tuple[float, float]] = {}
+    envs: dict[str, str] = {}
+
+    def fake_build(kind, as_of, raw, database, work, logs, threads, extra_args):
+        started = time.monotonic()
+        time.sleep(0.3)
+        spans[kind] = (started, time.monotonic())
+        envs[kind] = as_of
+        return builds.Build(kind, "error", 0.3, 2, ["fake"], "fake.log")
+
+    monkeypatch.setattr(run, "soak_build", fake_build)
+    monkeypatch.setattr(run, "report_failure", lambda build, date: None)
+    timeline = deliveries.Timeline(tmp_path, "2026-10-01", (), {}, {})
+    night = run.run_night(0, "2026-10-01", timeline, tmp_path / "work", None, jobs)
+    return {"spans": spans, "as_of": envs, "night": night}
+
+
+def overlap(first: tuple[float, float], second: tuple[float, float]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def test_two_jobs_build_the_references_beside_the_nightly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = scheduled_night(tmp_path, monkeypatch, jobs=2)
+    spans = ran["spans"]
+    assert set(spans) == {"nightly", "full_refresh", "point_in_time", "history_refresh"}
+    assert overlap(spans["nightly"], spans["full_refresh"])
+    # the history refresh copies the nightly database: never before the nightly ended
+    assert spans["history_refresh"][0] >= spans["nightly"][1]
+    assert set(ran["as_of"].values()) == {"2026-10-01"}
+    assert ran["night"]["nightly"]["status"] == "error"
+    assert results.night_failed(ran["night"])
+
+
+def test_one_job_builds_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spans = scheduled_night(tmp_path, monkeypatch, jobs=1)["spans"]
+    ordered = sorted(spans.values())
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(ordered))
+    assert min(spans, key=lambda kind: spans[kind][0]) == "nightly"
+
+
+def test_the_night_date_reaches_dbt_as_seg_as_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SEG_AS_OF, not --vars, so each kind of build keeps dbt's partial parsing."""
+    captured: dict = {}
+
+    def fake_run(command, cwd, env, stdout, stderr, check):
+        captured.update(command=command, env=env)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(builds.subprocess, "run", fake_run)
+    monkeypatch.setenv("SEG_AS_OF", "1999-01-01")
+    build = builds.run_build(
+        "nightly", "2026-10-02", tmp_path / "raw", tmp_path / "db.duckdb", tmp_path / "target",
+        tmp_path / "logs", tmp_path / "night.log", None, [],
+    )
+    assert build.status == "success"
+    assert captured["env"]["SEG_AS_OF"] == "2026-10-02"
+    passed_vars = json.loads(captured["command"][captured["command"].index("--vars") + 1])
+    assert "as_of" not in passed_vars

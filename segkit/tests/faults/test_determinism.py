@@ -35,7 +35,10 @@ BUILD_TIME_TABLES = {"_publication", "_publication_state"}
 def builds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("determinism")
     raw = write_raw(folder / "raw", clean_tables(customers=CUSTOMERS))
-    return dbt_build(folder / "first", raw), dbt_build(folder / "second", raw)
+    first = dbt_build(folder / "first", raw)
+    # the second build runs the models only: its data tests would run on the same data
+    # as the first build's, and what this module compares is the tables
+    return first, dbt_build(folder / "second", raw, args=["--exclude-resource-type", "test"])
 
 
 def differing_rows(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
