@@ -16,7 +16,10 @@
             {%- if relation is none -%}
                 {{ log("not built, not scanned: " ~ node.name, info=true) }}
             {%- else -%}
-                {%- do found.append({'name': node.name, 'unique_id': node.unique_id, 'relation': relation}) -%}
+                {%- do found.append({
+                    'name': node.name, 'unique_id': node.unique_id, 'relation': relation,
+                    'rows': (node.config.meta or {}).get('pii_scan_rows'),
+                }) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -150,8 +153,24 @@
             {%- endfor -%}
         {%- endfor -%}
     {%- endfor -%}
+    {#- meta pii_scan_rows: run_as_of_date scans the rows of the run's as_of date only (the
+        history marts, which write no other date: docs/segments.md "History marts") -#}
+    {%- set as_of_node = graph.nodes.get('model.' ~ project_name ~ '.int_as_of_date') if execute else none -%}
+    {%- set as_of_relation = adapter.get_relation(
+        database=as_of_node.database, schema=as_of_node.schema, identifier=as_of_node.alias
+    ) if as_of_node else none -%}
     {%- set selects = [] -%}
     {%- for item in relations -%}
+        {%- if item.get('rows') not in [none, 'run_as_of_date'] -%}
+            {{ exceptions.raise_compiler_error(
+                item.name ~ ": meta pii_scan_rows is '" ~ item.get('rows')
+                ~ "'; leave it out (every row) or set run_as_of_date."
+            ) }}
+        {%- endif -%}
+        {%- set rows_of = "" -%}
+        {%- if item.get('rows') == 'run_as_of_date' and as_of_relation is not none -%}
+            {%- set rows_of = " where as_of_date in (select as_of_date from " ~ as_of_relation ~ ")" -%}
+        {%- endif -%}
         {%- set columns = [] -%}
         {%- for column_name in text_columns[item.name]
             if column_name | lower not in hashed and column_name | lower not in copied[item.name] -%}
@@ -182,7 +201,7 @@
             {%- do selects.append(
                 "select " ~ segmentation.sql_string(item.name) ~ " as model_name, scanned_columns.column_name,"
                 ~ " cast(case scanned_columns.column_name " ~ picks | join(" ") ~ " end as " ~ dbt.type_bigint() ~ ") as count_pii_like_values"
-                ~ " from (select " ~ counts | join(", ") ~ " from " ~ item.relation ~ ") as counts"
+                ~ " from (select " ~ counts | join(", ") ~ " from " ~ item.relation ~ rows_of ~ ") as counts"
                 ~ " cross join (values " ~ column_values | join(", ") ~ ") as scanned_columns (column_name)"
             ) -%}
         {%- endif -%}

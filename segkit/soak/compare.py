@@ -42,17 +42,20 @@ class TableDiff:
     rows_only_nightly: int = 0
     rows_only_reference: int = 0
     rows_differing: int = 0
+    rows_duplicate_key: int = 0
     columns_differing: dict[str, int] = field(default_factory=dict)
     schema_differences: list[str] = field(default_factory=list)
     examples: list[dict] = field(default_factory=list)
 
     @property
     def differences(self) -> int:
-        """Rows that differ in any way, plus one for a schema difference."""
+        """Rows that differ in any way (a row repeating a key included), plus one for a
+        schema difference."""
         return (
             self.rows_only_nightly
             + self.rows_only_reference
             + self.rows_differing
+            + self.rows_duplicate_key
             + (1 if self.schema_differences else 0)
         )
 
@@ -186,6 +189,22 @@ def compare_keyed(
     tolerance: float,
 ) -> None:
     joined = keyed_joined_sql(nightly, reference, key, compared, tolerance)
+    # a key repeated on one side would join each copy to the same row of the other and
+    # pass the column checks: repeats are differences of their own
+    keys = ", ".join(quote(k) for k in key)
+    for side, relation in (("nightly", nightly), ("reference", reference)):
+        repeated = con.execute(
+            f"select {keys}, count(*) - 1 from ({relation}) as side_rows"
+            f" group by {keys} having count(*) > 1 order by all"
+        ).fetchall()
+        result.rows_duplicate_key += sum(row[-1] for row in repeated)
+        result.examples += [
+            {
+                "key": {k: jsonable(v) for k, v in zip(key, row[:-1], strict=True)},
+                "repeated_in": side,
+            }
+            for row in repeated[:EXAMPLES_PER_TABLE]
+        ]
     flags = [f"d_{index}" for index in range(len(compared))]
     any_differs = " or ".join(flags) or "false"
     both = "in_nightly and in_reference"

@@ -141,6 +141,8 @@ def describe_example(example: dict) -> str:
     if "row" in example:
         return f"row only in {example['only_in']}: {example['row']}"
     key = ", ".join(f"{k}={v}" for k, v in example["key"].items())
+    if "repeated_in" in example:
+        return f"{key}: key repeated in {example['repeated_in']}"
     if "only_in" in example:
         return f"{key}: only in {example['only_in']}"
     columns = "; ".join(

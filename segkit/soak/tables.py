@@ -76,7 +76,11 @@ class TableSpec:
 
 def key_columns(manifest: Mapping, unique_id: str) -> tuple[str, ...] | None:
     """The smallest key a uniqueness test on the model declares (fewest columns, then
-    by name), or None. A test with a ``where`` config proves a key of a subset only."""
+    by name), or None. A test with a ``where`` config proves a key of a subset only.
+    A ``row_condition`` argument counts: the history marts' key tests check the as_of
+    date the run wrote (docs/segments.md "History marts"), the date the references are
+    compared on, and the keyed comparison counts a key repeated on either side as a
+    difference, on every date it compares."""
     keys = []
     for node in manifest["nodes"].values():
         if node.get("resource_type") != "test" or node.get("attached_node") != unique_id:

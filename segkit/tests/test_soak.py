@@ -81,6 +81,18 @@ def test_changed_value_names_key_and_column(tmp_path: Path) -> None:
     )
 
 
+def test_a_key_repeated_on_one_side_is_a_difference(tmp_path: Path) -> None:
+    """An exact copy of a row joins to the same reference row and passes the column
+    checks: the repeat itself counts."""
+    row = "('c1', '2026-06-30', 3, 10.50, 0.25)"
+    diff = compare_one(tmp_path, features(f"{row}, {row}"), features(row), FEATURES)
+    assert diff.rows_only_nightly == diff.rows_only_reference == diff.rows_differing == 0
+    assert diff.rows_duplicate_key == 1
+    assert diff.differences == 1
+    assert diff.examples == [{"key": {"customer_id": "c1"}, "repeated_in": "nightly"}]
+    assert results.describe_example(diff.examples[0]) == "customer_id=c1: key repeated in nightly"
+
+
 def test_decimal_columns_compare_exactly(tmp_path: Path) -> None:
     diff = compare_one(
         tmp_path,
