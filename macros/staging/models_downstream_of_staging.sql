@@ -155,10 +155,6 @@
     {%- endfor -%}
     {#- meta pii_scan_rows: run_as_of_date scans the rows of the run's as_of date only (the
         history marts, which write no other date: docs/segments.md "History marts") -#}
-    {%- set as_of_node = graph.nodes.get('model.' ~ project_name ~ '.int_as_of_date') if execute else none -%}
-    {%- set as_of_relation = adapter.get_relation(
-        database=as_of_node.database, schema=as_of_node.schema, identifier=as_of_node.alias
-    ) if as_of_node else none -%}
     {%- set selects = [] -%}
     {%- for item in relations -%}
         {%- if item.get('rows') not in [none, 'run_as_of_date'] -%}
@@ -168,8 +164,8 @@
             ) }}
         {%- endif -%}
         {%- set rows_of = "" -%}
-        {%- if item.get('rows') == 'run_as_of_date' and as_of_relation is not none -%}
-            {%- set rows_of = " where as_of_date in (select as_of_date from " ~ as_of_relation ~ ")" -%}
+        {%- if item.get('rows') == 'run_as_of_date' -%}
+            {%- set rows_of = " where " ~ segmentation.run_as_of_date_condition() -%}
         {%- endif -%}
         {%- set columns = [] -%}
         {%- for column_name in text_columns[item.name]
