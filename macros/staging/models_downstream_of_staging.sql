@@ -155,6 +155,7 @@
     {%- endfor -%}
     {#- meta pii_scan_rows: run_as_of_date scans the rows of the run's as_of date only (the
         history marts, which write no other date: docs/segments.md "History marts") -#}
+    {%- set run_as_of_date_rows = " where " ~ segmentation.run_as_of_date_condition() -%}
     {%- set selects = [] -%}
     {%- for item in relations -%}
         {%- if item.get('rows') not in [none, 'run_as_of_date'] -%}
@@ -163,10 +164,7 @@
                 ~ "'; leave it out (every row) or set run_as_of_date."
             ) }}
         {%- endif -%}
-        {%- set rows_of = "" -%}
-        {%- if item.get('rows') == 'run_as_of_date' -%}
-            {%- set rows_of = " where " ~ segmentation.run_as_of_date_condition() -%}
-        {%- endif -%}
+        {%- set rows_of = run_as_of_date_rows if item.get('rows') == 'run_as_of_date' else "" -%}
         {%- set columns = [] -%}
         {%- for column_name in text_columns[item.name]
             if column_name | lower not in hashed and column_name | lower not in copied[item.name] -%}
