@@ -26,11 +26,19 @@ EXCLUDED_TABLES: dict[str, str] = {
         "same reason as segment_drift. Compared every night with a --full-refresh of "
         "the history marts on a copy of the nightly database (reference history_refresh)."
     ),
+    "int_segments__offer_first_assignments": (
+        "the first as_of date that assigned each customer each offer, kept incrementally "
+        "from the stored segment_offer_history: a from-scratch build holds one as_of_date, "
+        "so every first assignment is on it. Compared every night with a --full-refresh "
+        "from the whole stored history on a copy of the nightly database (reference "
+        "history_refresh)."
+    ),
     "segment_experiment_results": (
         "read-outs of cohorts first assigned on earlier stored as_of dates "
-        "(segment_offer_history): a from-scratch build holds one as_of_date, so no cohort "
-        "whose window has ended. Its input segment_offer_history (arms per as_of) is "
-        "compared every night; the statistics are proved by unit tests and "
+        "(int_segments__offer_first_assignments): a from-scratch build holds one as_of_date, "
+        "so no cohort whose window has ended. Compared every night with a rebuild from the "
+        "first assignments recomputed from the whole stored history (reference "
+        "history_refresh); the statistics are proved by unit tests and "
         "segkit/tests/test_experiments.py."
     ),
     "cluster_models": (
@@ -56,7 +64,13 @@ EXCLUDED_TABLES: dict[str, str] = {
 # scratch cannot reproduce them (above), so the reference "history_refresh" rebuilds
 # them with --full-refresh on a copy of the nightly database, from the same histories,
 # and compares every date (docs/segments.md "History marts").
-HISTORY_MARTS: tuple[str, ...] = ("segment_history", "int_segments__drift_distances", "segment_drift")
+HISTORY_MARTS: tuple[str, ...] = (
+    "segment_history",
+    "int_segments__drift_distances",
+    "segment_drift",
+    "int_segments__offer_first_assignments",
+    "segment_experiment_results",
+)
 
 # Tests whose arguments name a table's key (tests/generic/expect_compound_columns_to_be_unique.sql).
 KEY_TESTS: dict[str, str] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -55,13 +56,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, Build]:
     assign = dbt_build(  # models and seeds only: the read-out build tests
         root / "db", raw,
         dbt_vars={"as_of": EFFECT.start_date, **BUILD_VARS},
-        args=["--select", "+segment_offer_history", "--exclude-resource-type", "test"],
+        args=["--select", "+int_segments__offer_first_assignments",
+              "--exclude-resource-type", "test"],
     )
     assert assign.ok, assign.output[-3000:]
     read_out = dbt_build(
         root / "db", raw,
         dbt_vars={"as_of": END_DATE, **BUILD_VARS},
         args=["--select", "+segment_experiment_results", "assert_offer_arms_stable_over_history",
+              "assert_offer_first_assignments_match_the_run_date",
               "--indirect-selection", "cautious"],
     )
     assert read_out.ok, read_out.output[-3000:]
@@ -86,6 +89,91 @@ def test_arms_are_stable_across_as_of_dates(builds: tuple[Build, Build]) -> None
     assert history["dates"].max() == 2  # both as_of dates are stored
     assert (history["arms"] == 1).all()
     assert str(history["first_assigned"].min())[:10] == EFFECT.start_date
+
+
+FIRST_ASSIGNMENT_COLUMNS = [
+    "customer_id", "offer_id", "first_assigned_date", "segment_name", "is_holdout",
+]
+PAIR = ["customer_id", "offer_id"]
+
+
+def first_assignments_from_history(build: Build) -> pd.DataFrame:
+    """The first assignments recomputed from every stored date, in pandas."""
+    history = build.frame("select * from marts.segment_offer_history")
+    first = history.sort_values("as_of_date").drop_duplicates(PAIR)
+    # the history's own first_assigned_date counts in build order; this is over every date
+    first = first.drop(columns="first_assigned_date")
+    first = first.rename(columns={"as_of_date": "first_assigned_date"})
+    return first[FIRST_ASSIGNMENT_COLUMNS].sort_values(PAIR, ignore_index=True)
+
+
+def stored_first_assignments(build: Build) -> pd.DataFrame:
+    stored = build.frame("select * from intermediate.int_segments__offer_first_assignments")
+    return stored[FIRST_ASSIGNMENT_COLUMNS].sort_values(PAIR, ignore_index=True)
+
+
+def first_dates(first_assignments: pd.DataFrame) -> set[str]:
+    return set(first_assignments["first_assigned_date"].astype(str).str[:10])
+
+
+def test_first_assignments_kept_incrementally_equal_the_whole_history(
+    builds: tuple[Build, Build],
+) -> None:
+    """The read-out build appended to the assignment build's table."""
+    expected = first_assignments_from_history(builds[1])
+    assert first_dates(expected) == {EFFECT.start_date, END_DATE}
+    pd.testing.assert_frame_equal(stored_first_assignments(builds[1]), expected)
+
+
+def test_first_assignments_follow_a_back_dated_build_and_a_history_full_refresh(
+    builds: tuple[Build, Build], tmp_path: Path,
+) -> None:
+    """A back-dated build between the two dates forgets and recomputes the later
+    first assignments; a --full-refresh of segment_offer_history alone leaves one
+    stored date, and the next build of the first assignments notices."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    shutil.copy(builds[1].database, folder / "db.duckdb")
+    raw = builds[1].folder.parent / "raw"
+    middle = (pd.Timestamp(EFFECT.start_date) + pd.Timedelta(days=15)).date().isoformat()
+    back_dated = dbt_build(
+        folder, raw, dbt_vars={"as_of": middle, **BUILD_VARS},
+        args=["--select", "+int_segments__offer_first_assignments,resource_type:model",
+              "+int_segments__offer_first_assignments,resource_type:seed",
+              "assert_offer_first_assignments_match_the_run_date", "--indirect-selection", "empty"],
+    )
+    assert back_dated.ok, back_dated.output[-3000:]
+    expected = first_assignments_from_history(back_dated)
+    dates = first_dates(expected)
+    assert middle in dates and EFFECT.start_date in dates  # some pairs start in the middle
+    pd.testing.assert_frame_equal(stored_first_assignments(back_dated), expected)
+
+    refreshed = dbt_build(
+        folder, raw, dbt_vars={"as_of": middle, **BUILD_VARS},
+        args=["--select", "segment_offer_history", "--full-refresh",
+              "--exclude-resource-type", "test"],
+    )
+    assert refreshed.ok, refreshed.output[-3000:]
+    after = dbt_build(
+        folder, raw, dbt_vars={"as_of": middle, **BUILD_VARS},
+        args=["--select", "int_segments__offer_first_assignments",
+              "assert_offer_first_assignments_match_the_run_date", "--indirect-selection", "empty"],
+    )
+    assert after.ok, after.output[-3000:]
+    expected = first_assignments_from_history(after)
+    assert first_dates(expected) == {middle}
+    pd.testing.assert_frame_equal(stored_first_assignments(after), expected)
+
+
+def test_experiment_results_reject_a_read_out_window_that_is_not_whole_days(tmp_path: Path) -> None:
+    for days in (0, 2.5):
+        compiled = dbt_build(
+            tmp_path / str(days), tmp_path / "raw", command="compile",
+            dbt_vars={"experiment_readout_days": days},
+            args=["--select", "segment_experiment_results"],
+        )
+        assert not compiled.ok
+        assert f"var experiment_readout_days = {days} is invalid" in compiled.output
 
 
 def test_read_out_recovers_the_planted_effect(builds: tuple[Build, Build]) -> None:
@@ -141,8 +229,8 @@ def simulate_aa(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     offer_id = np.char.add("aa_", experiment.astype(str))
     customer_id = np.char.add(np.char.add(offer_id, "_c"), np.arange(len(experiment)).astype(str))
     holdout = rng.random(len(experiment)) < HOLDOUT_SHARE  # the mart reads arms, not the rule
-    history = pd.DataFrame({
-        "as_of_date": pd.Timestamp(AA_ASSIGNED).date(),
+    history = pd.DataFrame({  # int_segments__offer_first_assignments
+        "first_assigned_date": pd.Timestamp(AA_ASSIGNED).date(),
         "customer_id": customer_id,
         "offer_id": offer_id,
         "segment_name": "Simulated",
@@ -173,7 +261,7 @@ def run_compiled(sql: str, history: pd.DataFrame, orders: pd.DataFrame) -> pd.Da
     relations = dict.fromkeys(re.findall(r'"[^"]+"\."[^"]+"\."[^"]+"', sql))
     con = duckdb.connect()
     tables = {
-        "segment_offer_history": history,
+        "int_segments__offer_first_assignments": history,
         "int_orders__resolved": orders,
         "int_as_of_date": pd.DataFrame({"as_of_date": [pd.Timestamp(AA_AS_OF).date()]}),
     }

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from segkit.soak import builds, compare, deliveries, results
+from segkit.soak import builds, compare, deliveries, results, run
 from segkit.soak import tables as soak_tables
 from segkit.soak.tables import TableSpec
 
@@ -399,6 +399,30 @@ def test_history_marts_are_compared_by_the_history_refresh_only() -> None:
     assert set(soak_tables.HISTORY_MARTS) <= set(soak_tables.EXCLUDED_TABLES)
 
 
+def test_history_refresh_compares_first_assigned_date(tmp_path: Path) -> None:
+    # against a from-scratch build first_assigned_date is left out (it knows only D);
+    # the history refresh is computed from the same stored history, so it compares it
+    spec = TableSpec(
+        "int_segments__offer_first_assignments", "marts", "firsts", "incremental",
+        ("customer_id", "offer_id"),
+    )
+    table = (
+        "create table marts.firsts"
+        " (customer_id varchar, offer_id varchar, first_assigned_date date)"
+    )
+    nightly = make_db(
+        tmp_path / "nightly.duckdb",
+        [table, "insert into marts.firsts values ('c1', 'o1', '2026-06-01')"],
+    )
+    reference = run.reference_database(tmp_path, "history_refresh")
+    reference.parent.mkdir(parents=True, exist_ok=True)
+    make_db(reference, [table, "insert into marts.firsts values ('c1', 'o1', '2026-06-30')"])
+    assert compare.compare_databases(nightly, reference, [spec], None, None)[0].rows_differing == 0
+    build = builds.Build("history_refresh", "success", 1.0, 0, [], "")
+    checked = run.history_refresh_check(build, nightly, [spec], tmp_path, AS_OF)
+    assert checked["rows_differing"] == 1
+
+
 def test_published_tables_are_every_mart_but_the_time_spine_in_main() -> None:
     pairs = soak_tables.published_tables(fake_manifest())
     assert [built.name for built, _ in pairs] == [
@@ -634,8 +658,6 @@ def test_builds_run_in_the_dbt_project() -> None:
 def scheduled_night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> dict:
     """run_night with builds that only sleep and fail (nothing to compare): when each
     kind of build ran, and the night's record."""
-    from segkit.soak import run
-
     spans: dict[str, tuple[float, float]] = {}
     envs: dict[str, str] = {}
 

@@ -1,14 +1,20 @@
 {#- Public: the read-out of every offer's holdout experiment, per offer, segment and
     cohort (customers first assigned the offer on one as_of_date, from
-    segment_offer_history), once var experiment_readout_days have passed by as_of.
-    Conversion: two-proportion z-test; revenue per customer: Welch's t-test. The
-    statistics live in macros/analysis (normal_distribution.sql,
+    int_segments__offer_first_assignments), once var experiment_readout_days have
+    passed by as_of. Conversion: two-proportion z-test; revenue per customer:
+    Welch's t-test. The statistics live in macros/analysis (normal_distribution.sql,
     student_t_distribution.sql); docs/campaigns.md explains the design. -#}
 {{ pii_gate() }}
 {%- set readout_days = var('experiment_readout_days') -%}
 {%- set alpha = var('experiment_alpha') -%}
 {%- set min_arm = var('experiment_min_arm_customers') -%}
 {%- set decimals = var('experiment_output_decimals') -%}
+{%- if readout_days is not number or readout_days < 1 or readout_days != readout_days | int -%}
+    {{ exceptions.raise_compiler_error(
+        "var experiment_readout_days = " ~ readout_days ~ " is invalid: the read-out window is"
+        ~ " (assigned, assigned + days], a whole number of days >= 1 (docs/campaigns.md)."
+    ) }}
+{%- endif %}
 {%- if min_arm < 10 -%}
     {{ exceptions.raise_compiler_error(
         "var experiment_min_arm_customers = " ~ min_arm ~ " is invalid: Welch's t-test here is"
@@ -17,9 +23,9 @@
 {%- endif %}
 with
 
-history as (
+first_assignments as (
 
-    select * from {{ ref('segment_offer_history') }}
+    select * from {{ ref('int_segments__offer_first_assignments') }}
 
 ),
 
@@ -36,44 +42,19 @@ as_of as (
 
 ),
 
--- what was known at as_of: a back-dated build ignores later slices
-known_history as (
-
-    select history.*
-    from history
-    inner join as_of
-        on history.as_of_date <= as_of.as_of_date
-
-),
-
-first_assignments as (
+-- each customer counts once per offer: in the cohort, segment and arm of the first
+-- assignment (first assignments stored after as_of, in a back-dated build, have no
+-- window ended by as_of, so read_out_members leaves them out)
+cohort_members as (
 
     select
         customer_id,
         offer_id,
-        min(as_of_date) as assigned_date
-    from known_history
-    group by customer_id, offer_id
-
-),
-
--- each customer counts once per offer: in the cohort, segment and arm of the first assignment
-cohort_members as (
-
-    select
-        known_history.customer_id,
-        known_history.offer_id,
-        known_history.segment_name,
-        known_history.is_holdout,
-        first_assignments.assigned_date,
-        cast({{ dbt.dateadd('day', readout_days, 'first_assignments.assigned_date') }} as date)
-            as readout_end_date
-    from known_history
-    inner join first_assignments
-        on
-            known_history.customer_id = first_assignments.customer_id
-            and known_history.offer_id = first_assignments.offer_id
-            and known_history.as_of_date = first_assignments.assigned_date
+        segment_name,
+        is_holdout,
+        first_assigned_date as assigned_date,
+        cast({{ dbt.dateadd('day', readout_days, 'first_assigned_date') }} as date) as readout_end_date
+    from first_assignments
 
 ),
 
