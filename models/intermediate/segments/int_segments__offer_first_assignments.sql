@@ -99,6 +99,7 @@ final as (
         unknown_history.offer_id,
         first_dates.first_assigned_date,
         unknown_history.segment_name,
+        unknown_history.holdout_share,
         unknown_history.is_holdout
     from unknown_history
     inner join first_dates
