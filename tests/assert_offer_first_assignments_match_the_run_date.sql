@@ -5,6 +5,10 @@
     that date with the same segment and arm. Earlier dates were checked by the runs
     that wrote them, so the test does not grow with the history. The soak rebuilds
     the table from the whole history every night and compares (docs/soak.md).
+    A build of segment_offer_history without the table at an earlier date (`dbt
+    build --select +segment_offer_history`) runs this test too (its parent was
+    selected) and fails it: then build int_segments__offer_first_assignments with
+    --full-refresh (docs/campaigns.md "Cohorts").
     Returns one row per offending (customer, offer). -#}
 with
 
