@@ -24,13 +24,16 @@ membership_history as (
 
 ),
 
-feature_history as (
+-- inlined: read by two CTEs, DuckDB would otherwise materialize it whole (at 1M
+-- customers and 31 stored dates, 115.8M rows: the select took 5.7-6.5 s, 2.9-3.0 s
+-- inlined), where each reader needs one column or the dates it recomputes
+feature_history as {{ inline_cte() }} (
 
     select * from {{ ref('segment_feature_history') }}
 
 ),
 
-segment_history as (
+segment_history as {{ inline_cte() }} (
 
     select * from {{ ref('segment_history') }}
 

@@ -15,7 +15,10 @@
 }}
 with
 
-membership_history as (
+-- inlined: read by five CTEs, DuckDB would otherwise materialize every stored date
+-- whole, where most readers need one or two columns and the entries and exits only
+-- the dates they recompute
+membership_history as {{ inline_cte() }} (
 
     select * from {{ ref('segment_membership_history') }}
 

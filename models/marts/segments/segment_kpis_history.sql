@@ -6,13 +6,13 @@
 {{ pii_gate() }}
 with
 
-kpi_inputs_history as (
+kpi_inputs_history as {{ inline_cte() }} (
 
     select * from {{ ref('int_customers__kpi_inputs_history') }}
 
 ),
 
-membership_history as (
+membership_history as {{ inline_cte() }} (
 
     select * from {{ ref('segment_membership_history') }}
 
