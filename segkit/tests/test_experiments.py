@@ -129,8 +129,11 @@ def test_first_assignments_follow_a_back_dated_build_and_a_history_full_refresh(
     builds: tuple[Build, Build], tmp_path: Path,
 ) -> None:
     """A back-dated build between the two dates forgets and recomputes the later
-    first assignments; a --full-refresh of segment_offer_history alone leaves one
-    stored date, and the next build of the first assignments notices."""
+    first assignments; a table short of the first assignments of the previous stored
+    slice (a build that deleted them and failed before appending, as on Snowflake,
+    where the pre-hook commits alone) is recomputed whole; a --full-refresh of
+    segment_offer_history alone leaves one stored date, and the next build of the
+    first assignments notices."""
     folder = tmp_path / "db"
     folder.mkdir()
     shutil.copy(builds[1].database, folder / "db.duckdb")
@@ -148,9 +151,27 @@ def test_first_assignments_follow_a_back_dated_build_and_a_history_full_refresh(
     assert middle in dates and EFFECT.start_date in dates  # some pairs start in the middle
     pd.testing.assert_frame_equal(stored_first_assignments(back_dated), expected)
 
+    # three stored dates; the build at END_DATE finds the table short of the first
+    # assignments of the slice before it (middle) while it keeps the earlier ones
+    con = duckdb.connect(str(folder / "db.duckdb"))
+    con.execute(
+        "delete from intermediate.int_segments__offer_first_assignments"
+        f" where first_assigned_date = date '{middle}'"
+    )
+    con.close()
+    healed = dbt_build(
+        folder, raw, dbt_vars={"as_of": END_DATE, **BUILD_VARS},
+        args=["--select", "int_as_of_date", "int_segments__offer_first_assignments",
+              "--exclude-resource-type", "test"],
+    )
+    assert healed.ok, healed.output[-3000:]
+    pd.testing.assert_frame_equal(
+        stored_first_assignments(healed), first_assignments_from_history(healed)
+    )
+
     refreshed = dbt_build(
         folder, raw, dbt_vars={"as_of": middle, **BUILD_VARS},
-        args=["--select", "segment_offer_history", "--full-refresh",
+        args=["--select", "int_as_of_date", "segment_offer_history", "--full-refresh",
               "--exclude-resource-type", "test"],
     )
     assert refreshed.ok, refreshed.output[-3000:]

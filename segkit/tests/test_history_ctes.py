@@ -47,7 +47,8 @@ def materialized_history_ctes(sql: str, histories: set[str]) -> list[str]:
 def test_the_checker_names_a_history_cte_read_twice_without_inline_cte() -> None:
     histories = {"segment_membership_history"}
     read_twice = (
-        "with\n\nmembers as (\n\n    select * from {{ ref('segment_membership_history') }}\n\n),\n\n"
+        "with\n\nmembers as (\n\n"
+        "    select * from {{ ref('segment_membership_history') }}\n\n),\n\n"
         "dates as (select distinct as_of_date from members),\n\n"
         "counts as (select as_of_date, count(*) from members group by as_of_date)\n"
     )
@@ -62,7 +63,8 @@ def test_the_checker_names_a_history_cte_read_twice_without_inline_cte() -> None
 
 def test_no_model_materializes_a_stored_history() -> None:
     histories = history_models()
-    assert {"segment_membership_history", "segment_feature_history", "segment_offer_history"} <= histories
+    marts = {"segment_membership_history", "segment_feature_history", "segment_offer_history"}
+    assert marts <= histories
     offenders = {
         str(path.relative_to(PROJECT_DIR)): ctes
         for path in sorted((PROJECT_DIR / "models").rglob("*.sql"))
