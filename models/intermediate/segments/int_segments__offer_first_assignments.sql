@@ -1,8 +1,9 @@
 {#- One row per customer and offer: the first stored as_of_date of
-    segment_offer_history that assigned the offer, with the segment and arm of that
-    date (the cohort segment_experiment_results reads the customer in). Kept
-    incrementally: the pre-hook forgets the first assignments on or after the
-    build's as_of_date (all of them when the history lost its earlier dates), and
+    segment_offer_history that assigned the offer, with the segment, share and arm
+    of that date (the cohort segment_experiment_results reads the customer in).
+    Kept incrementally: the pre-hook forgets the first assignments on or after the
+    build's as_of_date (all of them when the table cannot be complete: the history
+    lost its earlier dates, or the previous slice has pairs the table lacks), and
     this recomputes them from the history slices on and after that date for the
     pairs still unknown; a night reads one slice instead of the whole history
     (macro forget_first_assignments_to_recompute; docs/campaigns.md "Cohorts"). -#}
