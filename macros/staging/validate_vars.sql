@@ -50,7 +50,7 @@
         'segment_time_spine_start_date': 'date',
         'holdout_share': 'share',
         'holdout_salt': 'text',
-        'experiment_readout_days': 'integer',
+        'experiment_readout_days': 'positive_integer',
         'experiment_alpha': 'share',
         'experiment_power': 'share',
         'experiment_min_arm_customers': 'integer',
@@ -172,6 +172,10 @@
     {%- elif kind == 'integer' -%}
         {%- if not (value is integer and value is not boolean) -%}
             {{- return("expected an integer") -}}
+        {%- endif -%}
+    {%- elif kind == 'positive_integer' -%}
+        {%- if not (value is integer and value is not boolean and value >= 1) -%}
+            {{- return("expected an integer >= 1") -}}
         {%- endif -%}
     {%- elif kind == 'number' -%}
         {%- if not is_number -%}

@@ -9,12 +9,6 @@
 {%- set alpha = var('experiment_alpha') -%}
 {%- set min_arm = var('experiment_min_arm_customers') -%}
 {%- set decimals = var('experiment_output_decimals') -%}
-{%- if readout_days is not number or readout_days < 1 or readout_days != readout_days | int -%}
-    {{ exceptions.raise_compiler_error(
-        "var experiment_readout_days = " ~ readout_days ~ " is invalid: the read-out window is"
-        ~ " (assigned, assigned + days], a whole number of days >= 1 (docs/campaigns.md)."
-    ) }}
-{%- endif %}
 {%- if min_arm < 10 -%}
     {{ exceptions.raise_compiler_error(
         "var experiment_min_arm_customers = " ~ min_arm ~ " is invalid: Welch's t-test here is"
