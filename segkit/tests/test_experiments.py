@@ -92,7 +92,8 @@ def test_arms_are_stable_across_as_of_dates(builds: tuple[Build, Build]) -> None
 
 
 FIRST_ASSIGNMENT_COLUMNS = [
-    "customer_id", "offer_id", "first_assigned_date", "segment_name", "is_holdout",
+    "customer_id", "offer_id", "first_assigned_date", "segment_name", "holdout_share",
+    "is_holdout",
 ]
 PAIR = ["customer_id", "offer_id"]
 
