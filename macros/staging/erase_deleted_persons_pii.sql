@@ -32,17 +32,14 @@
     order, 'shared_identifiers', 'orders', 'customers' (the emails come from the CRM
     records), 'edges', 'components' (the nodes come from the components), 'devices',
     'deleted' or 'matches'. Nothing happens when a relation is missing (a partial
-    selection; for 'devices', when it or one of the others is). -#}
+    selection; for 'devices', when it or one of the others is), nor when the last
+    erasure ran in full and nothing it reads or changes was written since
+    (erasure_needed(), macros/staging/erasure_pending.sql): a run that builds none
+    of those tables skips it. -#}
 {% macro erase_deleted_persons_pii(table) -%}
-    {%- set names = {
-        'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
-        'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
-        'deleted': 'int_identity__deleted_customers', 'edges': 'int_identity__edges',
-        'matches': 'int_identity__deletion_matches', 'shared': 'int_identity__shared_identifiers',
-    } -%}
-    {%- set relations = segmentation.built_relations(names) -%}
+    {%- set relations = segmentation.erasure_relations() -%}
     {%- set devices = segmentation.built_relations({'devices': 'int_identity__devices'}) -%}
-    {%- if relations | length == names | length and (table != 'devices' or devices) -%}
+    {%- if relations and (table != 'devices' or devices) and segmentation.erasure_needed() -%}
         {%- set erased_ids -%}
             -- the request's own id, even when this run built no identity models (a
             -- partial selection after the previous run's hook emptied the matches)
@@ -143,4 +140,18 @@
     {%- else -%}
         select 1 as nothing_to_erase
     {%- endif -%}
+{%- endmacro %}
+
+{#- The relations erase_deleted_persons_pii() reads and changes, as a dict {key:
+    relation}, or an empty dict when one of them does not exist (devices apart,
+    which a selection may not build). -#}
+{% macro erasure_relations() -%}
+    {%- set names = {
+        'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
+        'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
+        'deleted': 'int_identity__deleted_customers', 'edges': 'int_identity__edges',
+        'matches': 'int_identity__deletion_matches', 'shared': 'int_identity__shared_identifiers',
+    } -%}
+    {%- set relations = segmentation.built_relations(names) -%}
+    {{ return(relations if relations | length == names | length else {}) }}
 {%- endmacro %}

@@ -7,12 +7,15 @@ builds again. Slow-ish (two dbt builds, ~1 min); needs the project's dbt venv.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from segkit.tests.faults.harness import copy_project
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
@@ -205,3 +208,74 @@ def test_deletion_leaves_no_id_or_hash_of_the_person_downstream_of_staging(delet
         "select count(*) from intermediate.int_identity__components where customer_id = 'c1'"
     ).fetchone()[0]
     assert nodes >= 3
+
+
+def run_dbt(project: Path, database: Path, raw: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on `database` from `project` (the project or a copy of it)."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "SEG_RAW_PATH": str(raw),
+        "SEG_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(database.parent / "target" / project.name),
+        "DBT_LOG_PATH": str(database.parent / "logs"),
+        "SEG_TARGET": "duckdb",
+    }
+    return subprocess.run([str(DBT), *args], cwd=project, env=env, capture_output=True, text=True, check=False)
+
+
+def bob_and_pending(database: Path) -> tuple[list[tuple], int]:
+    """Bob's CRM record's raw PII in the base table, and the rows of the erasure log."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        pii = con.execute(
+            "select email_raw, first_name, last_name from staging.base_crm__customers where customer_id = 'c2'"
+        ).fetchall()
+        pending = con.execute("select count(*) from main._segkit_erasure_pending").fetchone()[0]
+        return pii, pending
+    finally:
+        con.close()
+
+
+def test_erasure_left_by_a_killed_run_is_done_by_the_next_run_whatever_it_selects(
+    deleted: Path, tmp_path: Path
+) -> None:
+    """The on-run-end erasure is skipped by runs that build none of the tables it
+    reads or changes (macros/staging/erasure_pending.sql), but never when the last
+    run wrote one and died before erasing. A copy of the project whose first
+    on-run-end hook fails stands for the killed run (dbt skips every later hook):
+    it re-reads Bob's CRM record from the raw file. The next run builds only a
+    consent view and still erases him; a run after that skips the erasure."""
+    database = tmp_path / "db.duckdb"
+    shutil.copy2(deleted, database)
+    raw = deleted.parent / "raw"
+    assert bob_and_pending(database) == ([(None, None, None)], 0)
+
+    project = copy_project(tmp_path / "killed")
+    settings = project / "dbt_project.yml"
+    text = settings.read_text()
+    assert text.count("\non-run-end:\n") == 1
+    settings.write_text(text.replace(
+        "\non-run-end:\n",
+        "\non-run-end:\n  - \"{% if execute %}{{ exceptions.raise_compiler_error('killed here') }}{% endif %}\"\n",
+    ))
+    killed = run_dbt(project, database, raw, ["run", "--select", "base_crm__customers", "--full-refresh"])
+    assert killed.returncode != 0 and "killed here" in killed.stdout, killed.stdout[-3000:]
+    assert bob_and_pending(database) == ([("bob@example.com", "Bob", "Ray")], 1)
+
+    after = run_dbt(PROJECT_DIR, database, raw, ["run", "--select", "stg_crm__consent_events"])
+    assert after.returncode == 0, after.stdout[-3000:]
+    assert bob_and_pending(database) == ([(None, None, None)], 0)
+
+    # Nothing pending: the same selection skips the erasure, so values written
+    # behind dbt's back stay, though the erasure would find them by the request's
+    # email (a build of a table the erasure touches would erase them).
+    con = duckdb.connect(str(database))
+    con.execute(
+        "update staging.base_crm__customers set email_normalized = 'bob@example.com', first_name = 'Bob'"
+        " where customer_id = 'c2'"
+    )
+    con.close()
+    skipped = run_dbt(PROJECT_DIR, database, raw, ["run", "--select", "stg_crm__consent_events"])
+    assert skipped.returncode == 0, skipped.stdout[-3000:]
+    assert bob_and_pending(database) == ([(None, "Bob", None)], 0)
