@@ -146,12 +146,17 @@
     relation}, or an empty dict when one of them does not exist (devices apart,
     which a selection may not build). -#}
 {% macro erasure_relations() -%}
-    {%- set names = {
+    {%- set names = segmentation.erasure_relation_names() -%}
+    {%- set relations = segmentation.built_relations(names) -%}
+    {{ return(relations if relations | length == names | length else {}) }}
+{%- endmacro %}
+
+{#- Key -> model name of the relations erasure_relations() looks up. -#}
+{% macro erasure_relation_names() -%}
+    {{ return({
         'customers': 'base_crm__customers', 'orders': 'base_shop__orders',
         'requests': 'base_crm__deletion_requests', 'components': 'int_identity__components',
         'deleted': 'int_identity__deleted_customers', 'edges': 'int_identity__edges',
         'matches': 'int_identity__deletion_matches', 'shared': 'int_identity__shared_identifiers',
-    } -%}
-    {%- set relations = segmentation.built_relations(names) -%}
-    {{ return(relations if relations | length == names | length else {}) }}
+    }) }}
 {%- endmacro %}

@@ -18,13 +18,10 @@
         rows stay when an erasure statement failed, as when the run was killed.
     erasure_needed() is true while the log has a row (or when there is no log). -#}
 
-{#- The models the erasure reads or changes (erase_deleted_persons_pii). -#}
+{#- The models the erasure reads or changes: erasure_relation_names() and
+    int_identity__devices (erase_deleted_persons_pii). -#}
 {% macro erasure_models() -%}
-    {{ return([
-        'base_crm__customers', 'base_shop__orders', 'base_crm__deletion_requests',
-        'int_identity__components', 'int_identity__deleted_customers', 'int_identity__edges',
-        'int_identity__deletion_matches', 'int_identity__shared_identifiers', 'int_identity__devices',
-    ]) }}
+    {{ return(segmentation.erasure_relation_names().values() | list + ['int_identity__devices']) }}
 {%- endmacro %}
 
 {#- The log table, in the target's own schema (not marts, which the publication
@@ -45,7 +42,8 @@
     {{ return(false) }}
 {%- endmacro %}
 
-{#- Commands that build no model: they select models but never write them. -#}
+{#- Does this command write the models it selects? Not compile, docs generate,
+    test, show, list or parse. -#}
 {% macro builds_models() -%}
     {{ return(flags.WHICH not in ('compile', 'generate', 'test', 'show', 'list', 'ls', 'parse')) }}
 {%- endmacro %}
