@@ -1,7 +1,9 @@
 {#- Incremental per-customer tables hold only current canonical customers: a
     deletion request (or an identity merge) purges the id on the next build, even
     though incremental runs only re-process the look-back window. -#}
-{%- set incremental_models = ['int_orders__daily', 'int_events__daily', 'int_events__sessions'] %}
+{%- set incremental_models = [
+    'int_orders__daily', 'int_events__daily', 'int_events__sessions', 'int_customers__web_behaviour',
+] %}
 
 with
 
