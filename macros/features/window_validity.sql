@@ -40,28 +40,36 @@
     the earliest after it the least of min(d > as_of) and min(d > as_of - w) + w.
     Written so, each input row is only compared with constants (the date arithmetic
     runs once per customer; in the lab at 1M a per-row CASE with date arithmetic
-    took about as long). greatest() and least() get a sentinel for an empty part, since Snowflake's
-    return null when any argument is null. -#}
+    took about as long). greatest() and least() get a sentinel for an empty part,
+    since Snowflake's return null when any argument is null. -#}
 {% macro window_valid_from(row_date, bounds, windows_days) -%}
-    {%- set parts = ['coalesce(max(case when ' ~ row_date ~ ' <= ' ~ bounds ~ '.as_of_date then ' ~ row_date ~ ' end), '
-        ~ segmentation.window_date_floor() ~ ')'] -%}
-    {%- for window_days in windows_days | sort -%}
-        {%- do parts.append('coalesce(cast(' ~ dbt.dateadd('day', window_days,
-            'max(case when ' ~ row_date ~ ' <= ' ~ bounds ~ '.as_of_minus_' ~ window_days ~ 'd then ' ~ row_date ~ ' end)')
-            ~ ' as date), ' ~ segmentation.window_date_floor() ~ ')') -%}
-    {%- endfor -%}
-    nullif(greatest({{ parts | join(', ') }}), {{ segmentation.window_date_floor() }})
+    {{ segmentation.window_interval_end(
+        row_date, bounds, windows_days, 'max', '<=', 'greatest', segmentation.window_date_floor()
+    ) }}
 {%- endmacro %}
 
 {% macro window_recompute_on(row_date, bounds, windows_days) -%}
-    {%- set parts = ['coalesce(min(case when ' ~ row_date ~ ' > ' ~ bounds ~ '.as_of_date then ' ~ row_date ~ ' end), '
-        ~ segmentation.window_date_ceiling() ~ ')'] -%}
-    {%- for window_days in windows_days | sort -%}
-        {%- do parts.append('coalesce(cast(' ~ dbt.dateadd('day', window_days,
-            'min(case when ' ~ row_date ~ ' > ' ~ bounds ~ '.as_of_minus_' ~ window_days ~ 'd then ' ~ row_date ~ ' end)')
-            ~ ' as date), ' ~ segmentation.window_date_ceiling() ~ ')') -%}
+    {{ segmentation.window_interval_end(
+        row_date, bounds, windows_days, 'min', '>', 'least', segmentation.window_date_ceiling()
+    ) }}
+{%- endmacro %}
+
+{#- The body of both: `pick` (max, min) of the rows compared by `comparison` (<=,
+    >) with the as_of date and with each as_of - w (plus w), combined by `combine`
+    (greatest, least) around the `sentinel`. -#}
+{% macro window_interval_end(row_date, bounds, windows_days, pick, comparison, combine, sentinel) -%}
+    {%- set parts = [] -%}
+    {#- 0: the row's own date against the as_of date -#}
+    {%- for window_days in [0] + (windows_days | sort) -%}
+        {%- set bound = bounds ~ ('.as_of_date' if window_days == 0 else '.as_of_minus_' ~ window_days ~ 'd') -%}
+        {%- set picked = pick ~ '(case when ' ~ row_date ~ ' ' ~ comparison ~ ' ' ~ bound
+            ~ ' then ' ~ row_date ~ ' end)' -%}
+        {%- if window_days != 0 -%}
+            {%- set picked = 'cast(' ~ dbt.dateadd('day', window_days, picked) ~ ' as date)' -%}
+        {%- endif -%}
+        {%- do parts.append('coalesce(' ~ picked ~ ', ' ~ sentinel ~ ')') -%}
     {%- endfor -%}
-    nullif(least({{ parts | join(', ') }}), {{ segmentation.window_date_ceiling() }})
+    nullif({{ combine }}({{ parts | join(', ') }}), {{ sentinel }})
 {%- endmacro %}
 
 {#- The sentinels of window_valid_from() and window_recompute_on(): no input date
