@@ -8,9 +8,9 @@
     the customers whose sessions or event days changed (inputs_fingerprint), whose
     identity changed, who are new, or whose stored row is not right for tonight's
     as_of (a session or event day entered or left a window since:
-    features_valid_from, features_recompute_on); every other row is kept. At 1M
-    customers a night recomputes about one customer in twelve. Deleted persons are
-    purged by the post-hook. -#}
+    features_valid_from, features_recompute_on); every other row is kept. In the
+    lab at 1M customers a night without new loads recomputed one customer in 14
+    (68,962 of 934,655). Deleted persons are purged by the post-hook. -#}
 {%- set windows = var('feature_windows_days') -%}
 {%- set longest_window_days = windows | max -%}
 {%- set day_parts = var('feature_day_part_start_hours').items() | sort(attribute='1', reverse=true) -%}
