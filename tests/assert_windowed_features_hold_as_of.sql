@@ -2,14 +2,27 @@
     as_of date the run computed (macros/features/window_validity.sql):
     features_valid_from <= as_of_date < features_recompute_on, a null bound being
     open. An incremental run that kept a row whose window content changed since it
-    was computed (a session that entered or left a window) fails here. -#}
+    was computed (a session that entered or left a window) fails here.
+
+    int_as_of_date is looked up, not ref'd: with a ref, dbt's eager test selection
+    would run this test in `dbt build --select int_as_of_date`, before any windowed
+    table exists. It is built before every windowed model (their parent); a
+    database without it fails the test's query, naming the table. -#}
 {%- set windowed_models = ['int_customers__web_behaviour'] %}
+{#- the model's relation from the graph (at parse time the graph is empty) -#}
+{%- set as_of_relation = 'int_as_of_date' -%}
+{%- if execute -%}
+    {%- set as_of_node = graph.nodes.values() | selectattr('name', 'equalto', 'int_as_of_date') | first -%}
+    {%- set as_of_relation = api.Relation.create(
+        database=as_of_node.database, schema=as_of_node.schema, identifier=as_of_node.alias
+    ) -%}
+{%- endif %}
 
 with
 
 as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select as_of_date from {{ as_of_relation }}
 
 ),
 
