@@ -9,10 +9,12 @@
     table exists. It is built before every windowed model (their parent); a
     database without it fails the test's query, naming the table. -#}
 {%- set windowed_models = ['int_customers__web_behaviour'] %}
-{#- the model's relation from the graph (at parse time the graph is empty) -#}
+{#- the model's relation from the graph, found by its unique id as built_relations()
+    finds it, without that macro's existence check (at parse time the graph is
+    empty) -#}
 {%- set as_of_relation = 'int_as_of_date' -%}
 {%- if execute -%}
-    {%- set as_of_node = graph.nodes.values() | selectattr('name', 'equalto', 'int_as_of_date') | first -%}
+    {%- set as_of_node = graph.nodes['model.' ~ project_name ~ '.int_as_of_date'] -%}
     {%- set as_of_relation = api.Relation.create(
         database=as_of_node.database, schema=as_of_node.schema, identifier=as_of_node.alias
     ) -%}
