@@ -8,10 +8,12 @@
     setting that gives the new data set a database of its own.
 
     Only commands that write models (build, run, seed, snapshot) record or stop;
-    compile, test, docs and freshness read. Var accept_new_raw_source: true records
-    the new source instead (the same data moved to another folder or schema). -#}
+    compile, test, docs and freshness read. A run that reads no raw table
+    (selects_raw_sources(): the cluster assignment alone, a seed) cannot mix data
+    sets and neither records nor stops. Var accept_new_raw_source: true records the
+    new source instead (the same data moved to another folder or schema). -#}
 {% macro check_raw_source() -%}
-    {%- if execute and flags.WHICH in ['build', 'run', 'seed', 'snapshot'] -%}
+    {%- if execute and flags.WHICH in ['build', 'run', 'seed', 'snapshot'] and segmentation.selects_raw_sources() -%}
         {%- set current = segmentation.raw_source_identity() -%}
         {%- set record = segmentation.raw_source_record() -%}
         {%- set found = adapter.get_relation(

@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import cdist
 from threadpoolctl import threadpool_limits
 
-# scikit-learn and scipy.optimize are imported inside the functions that fit: an
-# assignment with the stored model (`cluster_refit: never`, or a model that is not
-# stale) needs only numpy, pandas and cdist, and importing them cost about 0.5
-# CPU-seconds in every such run (README, "Against the targets": assignment only).
+# scikit-learn and scipy are imported inside the functions that fit: an assignment
+# with the stored model (`cluster_refit: never`, or a model that is not stale) needs
+# only numpy and pandas. Importing scikit-learn and scipy.optimize cost about 0.5
+# CPU-seconds in every such run, scipy.spatial 0.27 s more (README, "Against the
+# targets": assignment only).
 
 CENTROID_ALGORITHMS = ("kmeans", "minibatch_kmeans", "gmm")
 MISSING_CATEGORY = "__missing__"
@@ -184,12 +184,14 @@ def assignment_check_sample(frame: pd.DataFrame, sample_size: int, seed: int) ->
     seeded 64-bit hash of their id (everyone when there are no more). The SQL
     assignment is the published one; assigning, typing and writing every customer a
     second time cost seconds at 1M. Neither the row order nor a sort decides who is
-    in the sample."""
+    in the sample. The ids are hashed one by one (categorize=False): they are unique,
+    so pandas' default of hashing the distinct values first only added a
+    factorisation (0.27 -> 0.05 s at 733k customers, the same hashes)."""
     if len(frame) <= sample_size:
         return frame
-    hashes = pd.util.hash_pandas_object(
-        frame["customer_id"].astype(str), index=False, hash_key=f"{seed % 10**16:016d}"
-    ).to_numpy()
+    hashes = pd.util.hash_array(
+        frame["customer_id"].astype(str).to_numpy(dtype=object), hash_key=f"{seed % 10**16:016d}", categorize=False
+    )
     chosen = np.argpartition(hashes, sample_size - 1)[:sample_size]
     return frame.iloc[np.sort(chosen)].reset_index(drop=True)
 
@@ -364,6 +366,8 @@ def within_cluster_sum_of_squares(points: np.ndarray, labels: np.ndarray) -> flo
 
 def dunn_index(points: np.ndarray, labels: np.ndarray) -> float:
     """Smallest distance between two clusters / largest cluster diameter (O(n^2): pass a sample)."""
+    from scipy.spatial.distance import cdist
+
     return dunn_index_from_distances(cdist(points, points), labels)
 
 
@@ -558,6 +562,8 @@ def evaluate_candidates(points: np.ndarray, config: ClusterConfig) -> pd.DataFra
     diagnostic. A k the data cannot support is a row with ``skip_reason`` and no
     metrics; a partition whose smallest cluster is below ``min_cluster_share`` keeps its
     metrics and gets a ``skip_reason`` (choose_k passes over it)."""
+    from scipy.spatial.distance import cdist
+
     algorithms = [a for a in config.algorithms if a not in ("agglomerative", "dbscan")]
     if "agglomerative" in config.algorithms:
         algorithms += [f"agglomerative_{linkage}" for linkage in config.agglomerative_linkages]
@@ -769,6 +775,7 @@ def match_to_previous(centroids: np.ndarray, previous: pd.DataFrame, highest_id_
     above ``highest_id_used`` (the highest id of every model version so far).
     """
     from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
 
     previous_ids = previous["cluster_id"].to_numpy(dtype="int64")
     previous_points = previous.drop(columns="cluster_id").to_numpy(dtype=float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from segkit.bench import (
     results_markdown, size_targets, step_log_name, write_results,
 )
 from segkit.bench_nightly import (
-    ASSIGN_FIRST, ASSIGN_ONLY, FULL_BEFORE_NIGHT, GENERATE_TIMELINE, NIGHTLY, bench_nightly, median_measurement,
-    summarise_assignment, targets_markdown,
+    ASSIGN_COMMAND, ASSIGN_FIRST, ASSIGN_ONLY, FULL_BEFORE_NIGHT, GENERATE_TIMELINE, NIGHTLY, bench_nightly,
+    median_measurement, summarise_assignment, targets_markdown,
 )
 from segkit.bench_recipes import compare_rfm, floor_rfm, pandas_kmeans, pandas_rfm
 from segkit.measure import Measurement, StepFailed, run_measured
@@ -341,6 +342,12 @@ def test_every_night_starts_from_the_parse_the_night_before_left(tmp_path: Path)
         "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31", "run 2026-10-31 2026-10-31"]
     assert {GENERATE_TIMELINE, FULL_BEFORE_NIGHT, NIGHTLY, ASSIGN_FIRST, ASSIGN_ONLY} <= set(results)
     assert not list((tmp_path / "size").glob("*partial_parse*"))
+
+
+def test_the_assignment_measured_is_the_scoring_run_the_docs_give() -> None:
+    # the target compares what a scheduler runs: the command of docs/clustering.md
+    clustering = (Path(__file__).resolve().parents[2] / "docs" / "clustering.md").read_text()
+    assert f"dbt {shlex.join(ASSIGN_COMMAND)}" in clustering
 
 
 def test_every_run_of_a_step_keeps_a_log_of_its_own() -> None:

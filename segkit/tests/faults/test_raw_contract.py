@@ -8,6 +8,7 @@ one message naming the table, the file or column, and the fix:
 - customers.parquet missing altogether (a required table);
   (the three in one build: the message lists every problem)
 - var raw_format 'xlsx' (names the allowed formats);
+- a run that reads no raw table (a seed) is not checked; one that does is;
 - a raw folder that does not exist (names the path and env SEG_RAW_PATH), while a
   folder of per-table delivery folders passes.
 
@@ -92,6 +93,20 @@ def test_missing_raw_folder_names_the_path_and_its_setting(tmp_path: Path) -> No
     folder = tmp_path / "no-such-folder"
     message = f"raw folder {folder} (set by env SEG_RAW_PATH) does not exist or is empty"
     assert message in build.output, build.output[-2000:]
+
+
+def test_only_a_run_that_reads_raw_tables_is_checked(tmp_path: Path) -> None:
+    """The raw checks guard the runs that read raw tables (selects_raw_sources()): a
+    seed, or the cluster assignment alone, reads none and is neither stopped by a
+    missing raw folder nor recorded as built from it; a base model is stopped."""
+    missing = tmp_path / "no-such-folder"
+    seed = dbt_build(tmp_path, missing, command="seed")
+    assert seed.ok, seed.output[-2000:]
+    assert "does not exist or is empty" not in seed.output
+    assert "Raw data" not in seed.output, "check_raw_source recorded a run that reads no raw table"
+    staging = dbt_build(tmp_path, missing, command="run", args=["--select", "base_crm__customers"])
+    assert_stopped_before_any_model(staging)
+    assert "does not exist or is empty" in staging.output, staging.output[-2000:]
 
 
 def test_a_folder_of_delivery_folders_passes_the_check(tmp_path: Path) -> None:
