@@ -166,7 +166,8 @@ def bench_nightly(
         restore_saved_parse(target, kept_parse)
         nightly_runs.append(build(f"{NIGHTLY} #{run + 1}", night, []))
     results[NIGHTLY] = median_measurement(NIGHTLY, nightly_runs)
-    # where the last nightly run spent its time (the assignment runs overwrite it)
+    # where the last nightly run spent its time, kept apart from the target folder
+    # (the scoring command writes no run_results.json, but another command might)
     if (target / "run_results.json").exists():
         kept = size_dir / NIGHTLY_RESULTS
         kept.mkdir(exist_ok=True)
