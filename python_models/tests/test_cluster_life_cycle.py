@@ -105,7 +105,8 @@ def test_next_day_assigns_with_the_stored_model(first):
 
 def test_an_assignment_with_the_stored_model_imports_no_scikit_learn_or_scipy(first, tmp_path):
     # the assignment-only run (cluster_refit: never) pays for every import of the
-    # model file: scikit-learn and scipy are imported only where a fit needs them. A fresh interpreter reuses the stored model and reports what it imported.
+    # model file: scikit-learn and scipy are imported only where a fit needs them.
+    # A fresh interpreter reuses the stored model and reports what it imported.
     first.to_parquet(tmp_path / "first.parquet")
     blobs().to_parquet(tmp_path / "features.parquet")
     # the same settings as config(), handed over as the dataclass's fields
