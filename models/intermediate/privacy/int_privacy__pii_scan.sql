@@ -3,7 +3,10 @@
     intermediate models the marts are built from, and counts the values that contain
     an email- or phone-shaped substring (ids: emails only; patterns in
     macros/staging/models_downstream_of_staging.sql). One row per scanned column;
-    each relation is read once. Every mart calls pii_gate() (a `-- depends_on` on
+    each relation is read once, and once more per column an accepted_values test
+    limits (that column alone, checked per distinct value). Columns a model declares
+    copied from another scanned model (meta pii_scan_copied_from) are scanned
+    there. Every mart calls pii_gate() (a `-- depends_on` on
     this model) and its error-severity test fails on any count above 0, so `dbt build` skips the
     marts instead of publishing PII. The depends_on lines below are the scope: a new
     staging or intermediate model upstream of the marts gets a line (the singular

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from segkit.tests.faults.harness import DBT, PROJECT_DIR, clean_tables, copy_project, dbt_build, write_raw
@@ -175,3 +176,63 @@ def test_a_copy_declaration_the_gate_cannot_check_stops_it(
     )
     assert run.returncode != 0
     assert "int_events__resolved" in run.stdout and message in run.stdout, run.stdout[-3000:]
+
+
+def test_columns_with_accepted_values_are_scanned_per_value_with_the_same_counts(
+    redacted, tmp_path: Path
+) -> None:
+    """Columns an accepted_values test limits (event_type of the staged events, device
+    of the sessions) are read alone and checked once per distinct value, weighted by
+    its rows (macro pii_scan_sql, 'by_value'). PII written into them behind the
+    tests' back, on a copy of the redacted build: every row is counted, as when each
+    value was checked row by row."""
+    assert redacted.ok
+    database = tmp_path / "db.duckdb"
+    shutil.copy2(redacted.database, database)
+    connection = duckdb.connect(str(database))
+    try:
+        # one kept event gets an email for its type (the staged view passes it on)
+        connection.execute(
+            "update staging.base_web__events set event_type = 'jane.doe@example.com'"
+            " where event_id = (select min(event_id) from staging.base_web__events where record_outcome = 'kept')"
+        )
+        # two sessions get the same phone number as their device: counted twice
+        connection.execute(
+            "update intermediate.int_events__sessions set device = 'call +44 20 7946 0958'"
+            " where session_id in (select session_id from intermediate.int_events__sessions order by session_id limit 2)"
+        )
+    finally:
+        connection.close()
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "SEG_DUCKDB_PATH": str(database),
+        "SEG_RAW_PATH": str(redacted.folder / "raw"),
+        "SEG_TARGET": "duckdb",
+    }
+    run = subprocess.run(
+        [str(DBT), "run", "--select", "int_privacy__pii_scan"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    compiled = next((tmp_path / "target" / "compiled").rglob("int_privacy__pii_scan.sql")).read_text()
+    # the two columns went through the per-value path
+    for column in ("event_type", "device"):
+        assert f'select "{column}" as scanned_value, count(*) as count_rows' in compiled
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        counts = dict(
+            connection.execute(
+                "select model_name || '.' || column_name, count_pii_like_values"
+                " from intermediate.int_privacy__pii_scan"
+                " where column_name in ('event_type', 'device', 'channel')"
+            ).fetchall()
+        )
+    finally:
+        connection.close()
+    assert counts["stg_web__events.event_type"] == 1
+    assert counts["int_events__sessions.device"] == 2
+    assert counts["stg_web__events.device"] == 0
+    assert counts["int_events__sessions.channel"] == 0
