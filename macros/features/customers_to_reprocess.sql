@@ -13,6 +13,10 @@
         loaded_watermark(), read as a literal when the model compiles:
         delivery_watermark()): late rows of any age, new orders, order status
         changes (a new version of the order is a new row);
+      - with previous_owners (the arguments of owners_of_redelivered_keys()
+        but the watermark), persons who own an older version of a row delivered
+        again: a later version may move the row to someone else, and the
+        person it left must lose it;
       - everyone, when the table has no watermark yet: a first run after an
         upgrade, or a run whose pre-hook forget_stale_rows() emptied the table
         (a past as_of on a database that already knows later loads: the one rule
@@ -27,7 +31,7 @@
     whose (customer_id, identity_version) is no longer current. That removes deleted
     persons, ids merged into another person, and rows of re-processed persons that
     now have none (e.g. a session that moved to another person). -#}
-{% macro customers_to_reprocess(inputs, versions) -%}
+{% macro customers_to_reprocess(inputs, versions, previous_owners=none) -%}
     {#- a literal read when the model compiles, so the load-time filter reaches the
         scan of the inputs (DuckDB skips the row groups loaded before it); none when
         the table has no watermark: everyone (called unqualified, so a unit test can
@@ -42,6 +46,62 @@
         {%- if watermark is not none %}
         and inputs._loaded_at > {{ watermark }}
         {%- endif %}
+    {%- if watermark is not none and previous_owners is not none %}
+    union
+    {{ segmentation.owners_of_redelivered_keys(watermark=watermark, **previous_owners) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The third part of customers_to_reprocess(), for inputs whose rows a later
+    version may move to another customer (an order re-attributed to another CRM
+    id, an event to another device): the customers who own, through today's
+    identity tables, any raw version (kept or not) of a key with a version loaded
+    at or after the watermark. The delivered version names the new owner (the
+    second part); only the older versions name the one who loses the row, whose
+    stored rows would otherwise keep counting it. An owner whose identity changed
+    is found by the first part anyway.
+    base_model: the base model of the input's source (every version, with
+    record_outcome); key: its natural key; crm_id: its column of CRM customer ids
+    (joined to int_identity__components' customer nodes); device_id: optionally,
+    its column of device ids (joined to int_identity__devices). The caller
+    declares the refs with `-- depends_on` (this runs on incremental runs only). -#}
+{% macro owners_of_redelivered_keys(watermark, base_model, key, crm_id, device_id=none) -%}
+    select owners.customer_id
+    from (
+        select
+            versions.{{ crm_id }} as crm_id
+            {%- if device_id is not none %},
+            versions.{{ device_id }} as device_id
+            {%- endif %}
+        from {{ ref(base_model) }} as versions
+        where versions.{{ key }} in (
+            select delivered.{{ key }}
+            from {{ ref(base_model) }} as delivered
+            where delivered._loaded_at >= {{ watermark }}
+        )
+    ) as redelivered
+    inner join (
+        select
+            components.node_key as crm_id,
+            components.customer_id
+        from {{ ref('int_identity__components') }} as components
+        where components.node_type = 'customer'
+    ) as owners
+        on redelivered.crm_id = owners.crm_id
+    {%- if device_id is not none %}
+    union
+    select devices.customer_id
+    from {{ ref(base_model) }} as versions
+    inner join {{ ref('int_identity__devices') }} as devices
+        on versions.{{ device_id }} = devices.anonymous_id
+    where
+        devices.customer_id is not null
+        and versions.{{ key }} in (
+            select delivered.{{ key }}
+            from {{ ref(base_model) }} as delivered
+            where delivered._loaded_at >= {{ watermark }}
+        )
+    {%- endif %}
 {%- endmacro %}
 
 {#- The first part of customers_to_reprocess(): the persons whose current
@@ -66,7 +126,7 @@
 {#- Post-hook of the incremental per-customer tables (see above). The versions model
     is looked up with built_relations(), not ref(): a ref in a hook would make it an
     input of every unit test of these models. -#}
-{% macro purge_stale_customer_rows(versions_model='int_identity__customer_versions') -%}
+{% macro purge_stale_customer_rows(versions_model='int_identity__customer_versions', forget_emptied=false) -%}
     {%- set relations = segmentation.built_relations({'versions': versions_model}) if is_incremental() else {} -%}
     {%- if relations -%}
         {#- one text key rather than a correlated subquery on the target's name, which
@@ -77,23 +137,48 @@
             select versions.customer_id || '|' || versions.identity_version
             from {{ relations.versions }} as versions
         )
+        {%- if forget_emptied %}
+        -- the rows with_emptied_keys() wrote to replace a key's stored rows
+        or identity_version is null
+        {%- endif %}
     {%- else -%}
         select 1 as nothing_to_purge
     {%- endif -%}
 {%- endmacro %}
 
-{#- The body of the CTE a per-customer incremental table aggregates: every row of
-    `inputs` on a full build; on an incremental run, all rows (whatever their date)
-    of the customers customers_to_reprocess(inputs, versions) names. -#}
-{% macro inputs_to_reprocess(inputs, versions) -%}
-    {%- if is_incremental() %}
-        select {{ inputs }}.*
-        from {{ inputs }}
-        inner join (
-            {{ segmentation.customers_to_reprocess(inputs, versions) }}
-        ) as customers_to_process
-            on {{ inputs }}.customer_id = customers_to_process.customer_id
-    {%- else %}
-        select * from {{ inputs }}
-    {%- endif %}
+{#- The select an incremental run of a keyed table ends with: its rows (`final`)
+    and, for every key it processed (`processed`: a relation or CTE with the
+    `key` column) but no longer emits, one row with that key and every other
+    column null, identity_version included. delete+insert (unique_key `key`)
+    replaces the key's stored rows with it, and the post-hook
+    purge_stale_customer_rows(forget_emptied=true) deletes it, so the key's
+    stored rows are gone, as a rebuild would leave them: a customer whose only
+    order moved to another CRM id, a session whose events all moved to other
+    sessions or became anonymous. Without it delete+insert would keep them,
+    since it replaces only the keys it is given rows for. The key comes first
+    in both parts (`final`'s own order does not matter: delete+insert inserts
+    by column name). `final` is read three times: make it a materialized_cte()
+    on incremental runs. -#}
+{% macro with_emptied_keys(final, processed, key) -%}
+    select
+        {{ final }}.{{ key }},
+        {{ final }}.* exclude ({{ key }})
+    from {{ final }}
+    union all
+    select
+        emptied.{{ key }},
+        {{ final }}.* exclude ({{ key }})
+    from (
+        select distinct processed.{{ key }}
+        from {{ processed }} as processed
+        where
+            processed.{{ key }} is not null
+            and not exists (
+                select 1
+                from {{ final }} as emitted
+                where emitted.{{ key }} = processed.{{ key }}
+            )
+    ) as emptied
+    left join {{ final }}
+        on 1 = 0
 {%- endmacro %}

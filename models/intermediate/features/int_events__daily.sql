@@ -2,9 +2,12 @@
     No as_of filter: the feature models apply it.
 
     Incremental by customer (see customers_to_reprocess()): a run recomputes every
-    row of the customers whose identity changed or who have an event loaded since
-    the last run, from all of their events, and replaces those customers' rows
-    (delete+insert keyed by customer_id). Pre-login events of a device that logs in
+    row of the customers whose identity changed, who have an event loaded since
+    the last run, or who own an older version of such an event (a new version may
+    move it to another CRM id or device), from all of their events, and replaces
+    those customers' rows (delete+insert keyed by customer_id; a customer left
+    without events gets an empty row, with_emptied_keys(), which the post-hook
+    deletes). Pre-login events of a device that logs in
     today are therefore attributed however old they are. The customers' events are
     picked from the staged events by the ids they carry and attributed there
     (macros staged_web_events_of_customers, attributed_web_events), not read
@@ -16,11 +19,12 @@
         unique_key='customer_id',
         on_schema_change='append_new_columns',
         pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
-        post_hook="{{ purge_stale_customer_rows() }}",
+        post_hook="{{ purge_stale_customer_rows(forget_emptied=true) }}",
     )
 }}
 
 {#- read only on an incremental run (the branch below): declared for the DAG -#}
+-- depends_on: {{ ref('base_web__events') }}
 -- depends_on: {{ ref('stg_web__events') }}
 -- depends_on: {{ ref('int_identity__components') }}
 -- depends_on: {{ ref('int_identity__devices') }}
@@ -46,7 +50,10 @@ versions as (
 {% if is_incremental() %}
     customers_to_process as (
 
-        {{ customers_to_reprocess('events', 'versions') }}
+        {{ customers_to_reprocess('events', 'versions', previous_owners={
+            'base_model': 'base_web__events', 'key': 'event_id', 'crm_id': 'customer_id',
+            'device_id': 'anonymous_id',
+        }) }}
 
     ),
 
@@ -113,7 +120,8 @@ customer_loads as (
 
 ),
 
-final as (
+-- read three times by with_emptied_keys() on an incremental run
+final as {{ segmentation.materialized_cte() if is_incremental() }} (
 
     select
         daily.*,
@@ -127,4 +135,8 @@ final as (
 
 )
 
-select * from final
+{% if is_incremental() -%}
+    {{ with_emptied_keys('final', 'customers_to_process', 'customer_id') }}
+{%- else -%}
+    select * from final
+{%- endif %}

@@ -21,7 +21,9 @@
     the table first (pre-hook forget_stale_rows) and processes every event, as a
     full build does. The post-hook drops sessions of persons deleted or merged
     away, and sessions that no longer belong to anyone (a device found to be
-    shared). -#}
+    shared). A session rebuilt to nothing (its events moved to other sessions,
+    or now of nobody) gets an empty row (with_emptied_keys()) that replaces its
+    stored row and that the post-hook deletes. -#}
 {{
     config(
         materialized='incremental',
@@ -29,7 +31,7 @@
         unique_key='session_id',
         on_schema_change='append_new_columns',
         pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
-        post_hook="{{ purge_stale_customer_rows() }}",
+        post_hook="{{ purge_stale_customer_rows(forget_emptied=true) }}",
     )
 }}
 
@@ -172,8 +174,9 @@ sessions as (
 
 ),
 
--- sessions of nobody (every event anonymous) are dropped by the inner join
-final as (
+-- sessions of nobody (every event anonymous) are dropped by the inner join; read
+-- three times by with_emptied_keys() on an incremental run
+final as {{ segmentation.materialized_cte() if watermark is not none }} (
 
     select
         sessions.session_id,
@@ -197,4 +200,8 @@ final as (
 
 )
 
-select * from final
+{% if watermark is not none -%}
+    {{ with_emptied_keys('final', 'sessions_to_process', 'session_id') }}
+{%- else -%}
+    select * from final
+{%- endif %}

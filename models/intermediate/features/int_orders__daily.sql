@@ -5,9 +5,12 @@
     Incremental by customer, not by date: a run recomputes every row of the customers
     customers_to_reprocess() names (identity changed: int_identity__person_versions,
     which no device login changes; or an order row loaded since the last run: a
-    late order of any age, a status change) from all of their orders,
-    and replaces those customers' rows (delete+insert keyed by customer_id). The
-    post-hook drops rows of persons deleted, merged away or left without orders. -#}
+    late order of any age, a status change; or an older version of such an order,
+    which a new version may have moved to another CRM id) from all of their orders,
+    and replaces those customers' rows (delete+insert keyed by customer_id; a
+    customer left without orders gets an empty row, with_emptied_keys(), so that
+    its stored rows are replaced too). The post-hook drops rows of persons
+    deleted or merged away, and the empty rows. -#}
 {{
     config(
         materialized='incremental',
@@ -15,9 +18,14 @@
         unique_key='customer_id',
         on_schema_change='append_new_columns',
         pre_hook="{{ forget_stale_rows(loaded_at='source_loaded_at') }}",
-        post_hook="{{ purge_stale_customer_rows('int_identity__person_versions') }}",
+        post_hook="{{ purge_stale_customer_rows('int_identity__person_versions', forget_emptied=true) }}",
     )
 }}
+
+{#- read only on an incremental run (customers_to_reprocess' previous owners):
+    declared for the DAG -#}
+-- depends_on: {{ ref('base_shop__orders') }}
+-- depends_on: {{ ref('int_identity__components') }}
 
 with
 
@@ -36,12 +44,32 @@ versions as (
 
 ),
 
--- all rows of the customers to re-process (everyone on a full build)
-orders_to_process as (
+{% if is_incremental() %}
+    customers_to_process as (
 
-    {{ inputs_to_reprocess('orders', 'versions') }}
+        {{ customers_to_reprocess('orders', 'versions', previous_owners={
+            'base_model': 'base_shop__orders', 'key': 'order_id', 'crm_id': 'customer_id',
+        }) }}
 
-),
+    ),
+
+    -- all rows (whatever their date) of the customers to re-process
+    orders_to_process as (
+
+        select orders.*
+        from orders
+        inner join customers_to_process
+            on orders.customer_id = customers_to_process.customer_id
+
+    ),
+{% else %}
+    -- a full build processes every customer
+    orders_to_process as (
+
+        select * from orders
+
+    ),
+{% endif %}
 
 daily as (
 
@@ -73,7 +101,8 @@ customer_loads as (
 
 ),
 
-final as (
+-- read three times by with_emptied_keys() on an incremental run
+final as {{ segmentation.materialized_cte() if is_incremental() }} (
 
     select
         daily.*,
@@ -87,4 +116,8 @@ final as (
 
 )
 
-select * from final
+{% if is_incremental() -%}
+    {{ with_emptied_keys('final', 'customers_to_process', 'customer_id') }}
+{%- else -%}
+    select * from final
+{%- endif %}
