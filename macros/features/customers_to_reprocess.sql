@@ -55,8 +55,8 @@
 {#- The third part of customers_to_reprocess(), for inputs whose rows a later
     version may move to another customer (an order re-attributed to another CRM
     id, an event to another device): the customers who own, through today's
-    identity tables, any raw version (kept or not) of a key with a version loaded
-    at or after the watermark. The delivered version names the new owner (the
+    identity tables (the CRM id's customer, else the device's), any raw version
+    (kept or not) of a key with a version loaded at or after the watermark. The delivered version names the new owner (the
     second part); only the older versions name the one who loses the row, whose
     stored rows would otherwise keep counting it. An owner whose identity changed
     is found by the first part anyway.
@@ -66,42 +66,43 @@
     its column of device ids (joined to int_identity__devices). The caller
     declares the refs with `-- depends_on` (this runs on incremental runs only). -#}
 {% macro owners_of_redelivered_keys(watermark, base_model, key, crm_id, device_id=none) -%}
+    {#- the versions are read once and attributed as attributed_web_events() and
+        int_orders__resolved attribute a row: by its CRM id, else by its device -#}
     select owners.customer_id
     from (
         select
-            versions.{{ crm_id }} as crm_id
-            {%- if device_id is not none %},
-            versions.{{ device_id }} as device_id
-            {%- endif %}
-        from {{ ref(base_model) }} as versions
-        where versions.{{ key }} in (
-            select delivered.{{ key }}
-            from {{ ref(base_model) }} as delivered
-            where delivered._loaded_at >= {{ watermark }}
-        )
-    ) as redelivered
-    inner join (
-        select
-            components.node_key as crm_id,
-            components.customer_id
-        from {{ ref('int_identity__components') }} as components
-        where components.node_type = 'customer'
+            {%- if device_id is not none %}
+            coalesce(by_crm.customer_id, by_device.customer_id)
+            {%- else %}
+            by_crm.customer_id
+            {%- endif %} as customer_id
+        from (
+            select
+                versions.{{ crm_id }} as crm_id
+                {%- if device_id is not none %},
+                versions.{{ device_id }} as device_id
+                {%- endif %}
+            from {{ ref(base_model) }} as versions
+            where versions.{{ key }} in (
+                select delivered.{{ key }}
+                from {{ ref(base_model) }} as delivered
+                where delivered._loaded_at >= {{ watermark }}
+            )
+        ) as redelivered
+        left join (
+            select
+                components.node_key as crm_id,
+                components.customer_id
+            from {{ ref('int_identity__components') }} as components
+            where components.node_type = 'customer'
+        ) as by_crm
+            on redelivered.crm_id = by_crm.crm_id
+        {%- if device_id is not none %}
+        left join {{ ref('int_identity__devices') }} as by_device
+            on redelivered.device_id = by_device.anonymous_id
+        {%- endif %}
     ) as owners
-        on redelivered.crm_id = owners.crm_id
-    {%- if device_id is not none %}
-    union
-    select devices.customer_id
-    from {{ ref(base_model) }} as versions
-    inner join {{ ref('int_identity__devices') }} as devices
-        on versions.{{ device_id }} = devices.anonymous_id
-    where
-        devices.customer_id is not null
-        and versions.{{ key }} in (
-            select delivered.{{ key }}
-            from {{ ref(base_model) }} as delivered
-            where delivered._loaded_at >= {{ watermark }}
-        )
-    {%- endif %}
+    where owners.customer_id is not null
 {%- endmacro %}
 
 {#- The first part of customers_to_reprocess(): the persons whose current

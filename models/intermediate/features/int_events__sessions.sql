@@ -87,7 +87,8 @@ versions as (
 
     -- the sessions of their events, found by the ids the events carry before any
     -- join (a superset of their attributed events: enough to choose sessions)
-    sessions_to_process as (
+    -- read twice (the events to pick, with_emptied_keys()): kept once
+    sessions_to_process as {{ segmentation.materialized_cte() }} (
 
         select customer_events.session_id
         from (

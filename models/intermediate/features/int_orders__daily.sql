@@ -45,7 +45,9 @@ versions as (
 ),
 
 {% if is_incremental() %}
-    customers_to_process as (
+    -- read by several CTEs below: kept once (it scans the base table for older
+    -- versions of the delivered keys)
+    customers_to_process as {{ segmentation.materialized_cte() }} (
 
         {{ customers_to_reprocess('orders', 'versions', previous_owners={
             'base_model': 'base_shop__orders', 'key': 'order_id', 'crm_id': 'customer_id',
