@@ -150,7 +150,9 @@
 {#- The select an incremental run of a keyed table ends with: its rows (`final`)
     and, for every key it processed (`processed`: a relation or CTE with the
     `key` column) but no longer emits, one row with that key and every other
-    column null, identity_version included. delete+insert (unique_key `key`)
+    column null, identity_version included; only for keys the table stores (a
+    customer without any input row, re-processed as new every night, has nothing
+    to forget). delete+insert (unique_key `key`)
     replaces the key's stored rows with it, and the post-hook
     purge_stale_customer_rows(forget_emptied=true) deletes it, so the key's
     stored rows are gone, as a rebuild would leave them: a customer whose only
@@ -173,7 +175,7 @@
         select distinct processed.{{ key }}
         from {{ processed }} as processed
         where
-            processed.{{ key }} is not null
+            processed.{{ key }} in (select stored.{{ key }} from {{ this }} as stored)
             and not exists (
                 select 1
                 from {{ final }} as emitted
