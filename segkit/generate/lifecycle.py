@@ -6,6 +6,9 @@ day by day, beyond one snapshot per table.
   its final status lands later as a second row of the same order_id, updated 1-30 days
   after the order. A refund that would be updated after the end of history has not
   happened yet: the order is only its completed version.
+- Order corrections (planted on the window's days only): a completed order of a named
+  customer lands again a day or more after its only version, naming another
+  customer's id, as when a shop fixes a wrong account; its lines do not move.
 - CRM records land at sign-up (updated minutes after it), except late CRM records: a
   share of buyers (LATE_CRM_SHARE) whose record lands 1-30 days after their first order
   did, so orders and events name a customer_id the warehouse does not know yet.
@@ -14,9 +17,9 @@ day by day, beyond one snapshot per table.
 
 Besides the natural rates, every day of the last ``lifecycle_days`` days gets
 ``daily_floor(customers)`` more of each happening (late CRM records, status changes,
-deletions by id, deletions by email, unsubscribes, revocations): 1 a day up to 2,500
-customers, 0.0004 x customers above, so any 5 delivered days hold 0.002 x customers of
-each, and a 30-day timeline ~30 of each at 2,000 customers. Dirt can still undo a few
+order corrections, deletions by id, deletions by email, unsubscribes, revocations): 1
+a day up to 2,500 customers, 0.0004 x customers above, so any 5 delivered days hold
+0.002 x customers of each, and a 30-day timeline ~30 of each at 2,000 customers. Dirt can still undo a few
 (a request whose customer_id and email the null_keys dirt removed). Candidates are
 drawn per day among those eligible then, never one twice, latest day first; with a
 few dozen customers they run out and the oldest window days go without.
@@ -24,7 +27,7 @@ few dozen customers they run out and the oldest window days go without.
 The plan depends on the config, not on how many days a timeline delivers: a 5-day
 timeline is the last 5 days of the world a 30-day one delivers (timeline.py widens
 ``lifecycle_days`` to the delivered days when they are more). Every draw here has its
-own stream (keys 70-76), and nothing here runs with the flag off, so the classic output
+own stream (keys 70-77), and nothing here runs with the flag off, so the classic output
 is unchanged.
 """
 
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .common import DAY, NEVER, bernoulli_rows, load_time, stream, take, timestamps
 from .config import GeneratorConfig
@@ -212,9 +216,12 @@ def order_versions(
     ``columns`` and ``facts`` (status index into STATUSES, ordered, updated, loaded)
     hold one row per order; the first ``main_orders`` are the people's own (second
     identities' orders follow), and the floor of status changes is planted on those.
-    Returns the rows (each order's latest version in place, then the first versions of
-    the orders whose final version arrived), their updated/loaded seconds, and when
-    each order's lines land: with its first version."""
+    The floor of order corrections too: a completed order of a named customer, whose
+    only version landed a day or more before, lands again naming another customer.
+    Returns the rows (each order's first or only version in place, then the first
+    versions of the orders whose final version arrived, then the corrections), their
+    updated/loaded seconds, and when each order's lines land: with its first
+    version."""
     rng = stream(config.seed, 76)
     end = config.end
     status, ordered = facts["status"].copy(), facts["ordered"]
@@ -255,4 +262,40 @@ def order_versions(
     rows["updated_at"] = timestamps(row_updated)
     rows["_loaded_at"] = timestamps(row_loaded)
     line_loaded = np.where(changed, first_loaded, loaded)
-    return rows, {"updated": row_updated, "loaded": row_loaded}, line_loaded
+
+    # order corrections: a completed order of a named customer lands again, a day or
+    # more after its only version, naming another customer (the shop fixed the id)
+    rng = stream(config.seed, 77)
+    named = np.zeros(m, bool)
+    named[:main_orders] = np.asarray(pc.is_valid(columns["customer_id"].slice(0, main_orders)))
+    steady = named & ~changed
+    if not steady.any():
+        return rows, {"updated": row_updated, "loaded": row_loaded}, line_loaded
+    corrected, days = pick_per_day(
+        rng, window_starts(config), daily_floor(config.customers),
+        lambda s: steady & (loaded <= s - DAY), np.zeros(m, bool),
+    )
+    fixed_updated = days + rng.integers(0, DAY // 2, len(corrected))
+    fixed_loaded = fixed_updated + rng.integers(300, 7200, len(corrected))
+    landed = fixed_loaded < end
+    corrected, days = corrected[landed], days[landed]
+    fixed_updated, fixed_loaded = fixed_updated[landed], fixed_loaded[landed]
+    # another named customer, never the order's own (the ids are distinct and sorted,
+    # so the next one differs)
+    owner_id = columns["customer_id"]
+    named_ids = pc.unique(owner_id.slice(0, main_orders).drop_null())
+    customers = np.sort(np.asarray(named_ids, dtype=object))
+    own = np.asarray(owner_id.take(pa.array(corrected)), dtype=object)
+    drawn = rng.integers(0, len(customers), len(corrected))
+    drawn = np.where(customers[drawn] == own, (drawn + 1) % len(customers), drawn)
+    fixes = {name: column.take(pa.array(corrected)) for name, column in columns.items()}
+    fixes["customer_id"] = pa.array(customers[drawn], type=pa.string())
+    rows = {name: pa.concat_arrays([rows[name], fixes[name]]) for name in rows}
+    rows["updated_at"] = timestamps(np.concatenate([row_updated, fixed_updated]))
+    rows["_loaded_at"] = timestamps(np.concatenate([row_loaded, fixed_loaded]))
+    rows["status"] = take(STATUSES, np.concatenate([row_status, status[corrected]]))
+    versions = {
+        "updated": np.concatenate([row_updated, fixed_updated]),
+        "loaded": np.concatenate([row_loaded, fixed_loaded]),
+    }
+    return rows, versions, line_loaded

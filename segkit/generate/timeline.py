@@ -19,6 +19,8 @@ by id), per delivered day:
   order or event naming them landed on an earlier day;
 - order_status_changes: order_ids with a refunded/cancelled row landing that day and
   a completed row updated before it;
+- order_corrections: order_ids with a row landing that day that names another
+  customer_id than a row of the same order updated before it (both named);
 - deletion_requests_by_id / _by_email: requests landing that day naming a customer_id
   / only an email;
 - unsubscribes: email_events of type 'unsubscribe'; consent_revocations:
@@ -46,6 +48,7 @@ from .writer import ROW_GROUP_ROWS, parquet_writer, write_manifest
 HAPPENINGS = (
     "late_crm_records",
     "order_status_changes",
+    "order_corrections",
     "deletion_requests_by_id",
     "deletion_requests_by_email",
     "unsubscribes",
@@ -151,6 +154,29 @@ def status_change_days(orders: pa.Table) -> np.ndarray:
     return distinct.column("day").to_numpy()
 
 
+def correction_days(orders: pa.Table) -> np.ndarray:
+    """Load day of each order correction: an order_id with a row landing that day that
+    names another customer_id than a row of the same order updated before it (both
+    named; once per order and day)."""
+    keyed = orders.select(["order_id", "customer_id", "updated_at", "_loaded_at"]).filter(
+        pc.and_(pc.is_valid(orders.column("order_id")), pc.is_valid(orders.column("customer_id")))
+    )
+    earlier = keyed.select(["order_id", "customer_id", "updated_at"]).rename_columns(
+        ["order_id", "earlier_customer_id", "earlier_updated_at"]
+    )
+    joined = keyed.join(earlier, "order_id", join_type="inner")
+    moved = joined.filter(pc.and_(
+        pc.less(joined.column("earlier_updated_at"), joined.column("updated_at")),
+        pc.not_equal(joined.column("earlier_customer_id"), joined.column("customer_id")),
+    ))
+    distinct = (
+        pa.table({"order_id": moved.column("order_id"), "day": pa.array(load_days(moved))})
+        .group_by(["order_id", "day"])
+        .aggregate([])
+    )
+    return distinct.column("day").to_numpy()
+
+
 def _column_is(table: pa.Table, column: str, value: str) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.equal(table.column(column), value), False))
 
@@ -195,6 +221,7 @@ def generate_timeline(config: GeneratorConfig, days: int, out_dir: Path | str) -
     for name, table in small.items():
         rows[name] = write_deliveries(out / name, name, [table], backfill_day, last_day)
     happening_days["order_status_changes"].append(status_change_days(small["orders"]))
+    happening_days["order_corrections"].append(correction_days(small["orders"]))
     for kind, found in deletion_days(small["deletion_requests"]).items():
         happening_days[kind].append(found)
     consent = small["consent_events"]

@@ -28,7 +28,12 @@ from segkit.generate import (
     main,
 )
 from segkit.generate.lifecycle import pick_per_day
-from segkit.generate.timeline import deletion_days, late_crm_days, status_change_days
+from segkit.generate.timeline import (
+    correction_days,
+    deletion_days,
+    late_crm_days,
+    status_change_days,
+)
 
 # Many exact copies, so counting a happening once per order or customer is exercised;
 # ten days, so the delivered days also hold sign-ups (none in the last week of history).
@@ -57,6 +62,13 @@ HAPPENING_SQL = {
         where f.order_id is not null and lower(trim(f.status)) in ('refunded', 'cancelled')
           and exists (select 1 from orders as c where c.order_id = f.order_id
                       and lower(trim(c.status)) = 'completed' and c.updated_at < f.updated_at)
+        group by 1""",
+    "order_corrections": """
+        select cast(f._loaded_at as date), count(distinct f.order_id) from orders as f
+        where f.order_id is not null and f.customer_id is not null
+          and exists (select 1 from orders as e where e.order_id = f.order_id
+                      and e.customer_id is not null and e.customer_id <> f.customer_id
+                      and e.updated_at < f.updated_at)
         group by 1""",
     "deletion_requests_by_id": """
         select cast(_loaded_at as date), count(*) from deletion_requests
@@ -214,6 +226,37 @@ def test_a_status_change_is_the_same_order_completed_then_refunded_or_cancelled(
     assert late_first <= len(changes) // 4
 
 
+def test_an_order_correction_names_another_customer_a_day_or_more_later(con) -> None:
+    corrections = con.execute(
+        f"""
+        select f.order_id, e.customer_id, f.customer_id, lower(trim(e.status)),
+            lower(trim(f.status)), e._loaded_at, f.updated_at, f._loaded_at,
+            (select min(_loaded_at) from order_lines as l where l.order_id = f.order_id)
+        from orders as f join orders as e using (order_id)
+        where f.customer_id <> e.customer_id and e.updated_at < f.updated_at
+          and cast(f._loaded_at as date) >= date '{FIRST_DAY}'"""
+    ).fetchall()
+    assert len(corrections) >= DAYS - 2
+    late_first = 0
+    for _, before, after, first_status, status, first_loaded, fixed_at, fixed_loaded, lines in corrections:
+        assert before != after and first_status == status == "completed"
+        assert fixed_loaded > fixed_at
+        if lines is not None and lines == first_loaded:  # not late or dropped dirt
+            # the lines stay with the order's first delivery, a day or more before
+            assert (fixed_at - first_loaded).total_seconds() >= 0
+            assert first_loaded.date() < fixed_loaded.date()
+        else:
+            late_first += 1
+    assert late_first <= len(corrections) // 4
+    # the new customer is someone the CRM knows
+    unknown = scalar(con, f"""
+        select count(*) from orders as f join orders as e using (order_id)
+        where f.customer_id <> e.customer_id and e.updated_at < f.updated_at
+          and cast(f._loaded_at as date) >= date '{FIRST_DAY}'
+          and f.customer_id not in (select customer_id from customers where customer_id is not null)""")
+    assert unknown <= len(corrections) // 4
+
+
 def test_late_crm_record_lands_after_the_customers_first_order(con) -> None:
     late = con.execute(
         f"""
@@ -355,6 +398,16 @@ def test_happening_counts_follow_their_definitions_on_hand_made_rows() -> None:
         }
     )  # only O1 (its copy counted once): O2 was completed after, O3 never completed
     assert status_change_days(orders).tolist() == [day]
+    moved = pa.table(
+        {
+            "order_id": ["O1", "O1", "O1", "O2", "O2", "O3", "O3", None],
+            "customer_id": ["C1", "C2", "C2", "C1", "C1", "C1", None, "C2"],
+            "updated_at": [ts("2026-10-01"), ts("2026-10-19"), ts("2026-10-19"), ts("2026-10-01"),
+                           ts("2026-10-19"), ts("2026-10-01"), ts("2026-10-19"), ts("2026-10-19")],
+            "_loaded_at": [ts("2026-10-01")] + [ts("2026-10-20")] * 7,
+        }
+    )  # only O1 (its copy counted once): O2 keeps its customer, O3 became a guest
+    assert correction_days(moved).tolist() == [day]
     deletions = pa.table(
         {
             "customer_id": ["C1", None, None],
