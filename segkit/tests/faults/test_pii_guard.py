@@ -132,6 +132,24 @@ def test_pii_in_an_id_stops_the_marts_before_publication(leaked) -> None:
     )
 
 
+def run_the_gate(project: Path, work: Path, database: Path, raw: Path) -> subprocess.CompletedProcess[str]:
+    """`dbt run --select int_privacy__pii_scan` of `project` on `database`, with its
+    target and log folders under `work`."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "SEG_DUCKDB_PATH": str(database),
+        "SEG_RAW_PATH": str(raw),
+        "SEG_TARGET": "duckdb",
+    }
+    return subprocess.run(
+        [str(DBT), "run", "--select", "int_privacy__pii_scan"],
+        cwd=project, env=env, capture_output=True, text=True, check=False,
+    )
+
+
 DECLARED = "          stg_web__events: [event_id, anonymous_id, session_id, event_type, page_path, device, channel, campaign]\n"
 IDENTITY_YAML = Path("models/intermediate/identity/_identity__models.yml")
 
@@ -161,19 +179,7 @@ def test_a_copy_declaration_the_gate_cannot_check_stops_it(
     yaml.write_text(text.replace(DECLARED, declared))
     database = tmp_path / "db.duckdb"
     shutil.copy2(redacted.database, database)
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_TARGET_PATH": str(project / "target"),
-        "DBT_LOG_PATH": str(project / "logs"),
-        "SEG_DUCKDB_PATH": str(database),
-        "SEG_RAW_PATH": str(redacted.folder / "raw"),
-        "SEG_TARGET": "duckdb",
-    }
-    run = subprocess.run(
-        [str(DBT), "run", "--select", "int_privacy__pii_scan"],
-        cwd=project, env=env, capture_output=True, text=True, check=False,
-    )
+    run = run_the_gate(project, project, database, redacted.folder / "raw")
     assert run.returncode != 0
     assert "int_events__resolved" in run.stdout and message in run.stdout, run.stdout[-3000:]
 
@@ -203,19 +209,7 @@ def test_columns_with_accepted_values_are_scanned_per_value_with_the_same_counts
         )
     finally:
         connection.close()
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-        "SEG_DUCKDB_PATH": str(database),
-        "SEG_RAW_PATH": str(redacted.folder / "raw"),
-        "SEG_TARGET": "duckdb",
-    }
-    run = subprocess.run(
-        [str(DBT), "run", "--select", "int_privacy__pii_scan"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
-    )
+    run = run_the_gate(PROJECT_DIR, tmp_path, database, redacted.folder / "raw")
     assert run.returncode == 0, run.stdout[-3000:]
     compiled = next((tmp_path / "target" / "compiled").rglob("int_privacy__pii_scan.sql")).read_text()
     # the two columns went through the per-value path
