@@ -56,10 +56,11 @@
     version may move to another customer (an order re-attributed to another CRM
     id, an event to another device): the customers who own, through today's
     identity tables (the CRM id's customer, else the device's), any raw version
-    (kept or not) of a key with a version loaded at or after the watermark. The delivered version names the new owner (the
-    second part); only the older versions name the one who loses the row, whose
-    stored rows would otherwise keep counting it. An owner whose identity changed
-    is found by the first part anyway.
+    (kept or not) of a key with a version loaded at or after the watermark. The
+    delivered version names the new owner (the second part); only the older
+    versions name the one who loses the row, whose stored rows would otherwise
+    keep counting it. An owner whose identity changed is found by the first part
+    anyway.
     base_model: the base model of the input's source (every version, with
     record_outcome); key: its natural key; crm_id: its column of CRM customer ids
     (joined to int_identity__components' customer nodes); device_id: optionally,
@@ -152,12 +153,11 @@
     `key` column) but no longer emits, one row with that key and every other
     column null, identity_version included; only for keys the table stores (a
     customer without any input row, re-processed as new every night, has nothing
-    to forget). delete+insert (unique_key `key`)
-    replaces the key's stored rows with it, and the post-hook
-    purge_stale_customer_rows(forget_emptied=true) deletes it, so the key's
-    stored rows are gone, as a rebuild would leave them: a customer whose only
-    order moved to another CRM id, a session whose events all moved to other
-    sessions or became anonymous. Without it delete+insert would keep them,
+    to forget). delete+insert (unique_key `key`) replaces the key's stored rows
+    with it, and the post-hook purge_stale_customer_rows(forget_emptied=true)
+    deletes it, so the key's stored rows are gone, as a rebuild would leave
+    them: a customer whose only order moved to another CRM id, a session whose
+    events all moved to other sessions or became anonymous. Without it delete+insert would keep them,
     since it replaces only the keys it is given rows for. The key comes first
     in both parts (`final`'s own order does not matter: delete+insert inserts
     by column name). `final` is read three times: make it a materialized_cte()
