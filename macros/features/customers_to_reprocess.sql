@@ -91,11 +91,7 @@
             )
         ) as redelivered
         left join (
-            select
-                components.node_key as crm_id,
-                components.customer_id
-            from {{ ref('int_identity__components') }} as components
-            where components.node_type = 'customer'
+            {{ segmentation.identity_nodes(ref('int_identity__components'), 'customer', 'crm_id') }}
         ) as by_crm
             on redelivered.crm_id = by_crm.crm_id
         {%- if device_id is not none %}

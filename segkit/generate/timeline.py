@@ -145,9 +145,13 @@ def status_change_days(orders: pa.Table) -> np.ndarray:
     first = first.select(["order_id", "updated_at_min"])
     joined = final.join(first, "order_id", join_type="inner")
     changed = joined.filter(pc.less(joined.column("updated_at_min"), joined.column("updated_at")))
-    days = pa.array(load_days(changed))
+    return distinct_order_days(changed)
+
+
+def distinct_order_days(rows: pa.Table) -> np.ndarray:
+    """The load day of ``rows`` (order_id, _loaded_at), once per order and day."""
     distinct = (
-        pa.table({"order_id": changed.column("order_id"), "day": days})
+        pa.table({"order_id": rows.column("order_id"), "day": pa.array(load_days(rows))})
         .group_by(["order_id", "day"])
         .aggregate([])
     )
@@ -169,12 +173,7 @@ def correction_days(orders: pa.Table) -> np.ndarray:
         pc.less(joined.column("earlier_updated_at"), joined.column("updated_at")),
         pc.not_equal(joined.column("earlier_customer_id"), joined.column("customer_id")),
     ))
-    distinct = (
-        pa.table({"order_id": moved.column("order_id"), "day": pa.array(load_days(moved))})
-        .group_by(["order_id", "day"])
-        .aggregate([])
-    )
-    return distinct.column("day").to_numpy()
+    return distinct_order_days(moved)
 
 
 def _column_is(table: pa.Table, column: str, value: str) -> np.ndarray:
